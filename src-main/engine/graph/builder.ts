@@ -145,6 +145,11 @@ export class GraphBuilder {
     return out;
   }
 
+  /** The data of a constant or initializer, or undefined for computed values and graph inputs. */
+  constantValue(t: Tensor): TypedData | undefined {
+    return this.initializerList.find((i) => i.name === t.name)?.data;
+  }
+
   get nodes(): readonly NodeIR[] {
     return this.nodeList;
   }
@@ -244,9 +249,15 @@ export class GraphBuilder {
 
   // ---- thresholds (SCIENCE.md conventions; β is a tensor so it can be a graph input) -------------------
 
-  /** S_β(x) = sign(x)·max(|x|−β, 0), written as Relu(x−β) − Relu(−x−β). */
+  /**
+   * S_β(x) = sign(x)·max(|x|−β, 0) = x − clip(x, −β, β): two passes over x instead of the six of
+   * Relu(x−β) − Relu(−x−β). ONNX Clip takes scalar bounds only, so a per-channel β uses Max/Min.
+   */
   softThreshold(x: Tensor, beta: Tensor | number): Tensor {
-    return this.sub(this.relu(this.sub(x, beta)), this.relu(this.sub(this.neg(x), beta)));
+    const b = this.lift(beta, x.dtype);
+    const negB = this.neg(b);
+    const clipped = b.shape.length === 0 ? this.clip(x, negB, b) : this.min(this.max(x, negB), b);
+    return this.sub(x, clipped);
   }
 
   /** S⁺_β(x) = max(x−β, 0) = Relu(x−β): the CNN activation with bias −β. */
@@ -256,7 +267,13 @@ export class GraphBuilder {
 
   /** H_β(x) = x·1[|x| > β]. */
   hardThreshold(x: Tensor, beta: Tensor | number): Tensor {
-    return this.mul(x, this.cast(this.greater(this.abs(x), beta), x.dtype));
+    return this.where(this.greater(this.abs(x), beta), x, 0);
+  }
+
+  /** ONNX Clip with scalar tensor bounds. */
+  clip(x: Tensor, min: Tensor, max: Tensor): Tensor {
+    if (min.shape.length !== 0 || max.shape.length !== 0) throw new ShapeError('Clip', 'min and max must be scalars');
+    return this.emit('Clip', [x, min, max], {}, [{ dtype: x.dtype, shape: x.shape }])[0]!;
   }
 
   // ---- linear algebra and convolution ----------------------------------------------------------------
@@ -313,6 +330,9 @@ export class GraphBuilder {
   }
   reduceSumSquare(x: Tensor, axes?: readonly number[], keepdims = false): Tensor {
     return this.reduce('ReduceSumSquare', x, axes, keepdims);
+  }
+  reduceL1(x: Tensor, axes?: readonly number[], keepdims = false): Tensor {
+    return this.reduce('ReduceL1', x, axes, keepdims);
   }
 
   // ---- shape manipulation ----------------------------------------------------------------------------------
@@ -392,7 +412,7 @@ export class GraphBuilder {
 
   /** ‖x‖₁ over all elements, as a scalar. */
   sumAbs(x: Tensor): Tensor {
-    return this.reduceSum(this.abs(x));
+    return this.reduceL1(x);
   }
 
   // ---- internals -----------------------------------------------------------------------------------------
@@ -427,6 +447,8 @@ export class GraphBuilder {
   }
 
   private reduce(op: string, x: Tensor, axes: readonly number[] | undefined, keepdims: boolean): Tensor {
+    // An empty axes list means "reduce nothing" here; ONNX would read an empty axes input as "reduce all".
+    if (axes !== undefined && axes.length === 0) return op === 'ReduceSumSquare' ? this.mul(x, x) : op === 'ReduceL1' ? this.abs(x) : this.identity(x);
     const shape = reduceShape(op, x.shape, axes, keepdims);
     const inputs = [x];
     if (axes !== undefined) {

@@ -75,7 +75,8 @@ export function convShape(x: Shape, w: Shape, g: ConvGeometry): number[] {
 
 /**
  * ConvTranspose output size per spatial dim: s·(in−1) + output_padding + (k−1)·d + 1 − pad_begin − pad_end.
- * Returns the output_padding that pins the requested output shape, which must lie in [0, max(s, d)).
+ * Returns the output_padding that pins the requested output shape. ONNX allows [0, max(s, d)) but ONNX Runtime's
+ * CPU kernel refuses output_padding ≥ stride, so the builder accepts [0, s) only.
  */
 export function convTransposeOutputPadding(x: Shape, w: Shape, g: ConvGeometry, outputSpatial: readonly number[]): number[] {
   const spatial = x.length - 2;
@@ -84,7 +85,7 @@ export function convTransposeOutputPadding(x: Shape, w: Shape, g: ConvGeometry, 
   for (let i = 0; i < spatial; i++) {
     const base = g.strides[i]! * (x[2 + i]! - 1) + (w[2 + i]! - 1) * g.dilations[i]! + 1 - g.pads[i]! - g.pads[spatial + i]!;
     const extra = outputSpatial[i]! - base;
-    if (extra < 0 || extra >= Math.max(g.strides[i]!, g.dilations[i]!)) {
+    if (extra < 0 || extra >= g.strides[i]!) {
       throw new ShapeError('ConvTranspose', `input ${fmt(x)} with kernel ${fmt(w)}, stride ${g.strides[i]} and pads ${fmt(g.pads)} cannot produce spatial size ${outputSpatial[i]} (natural size ${base})`);
     }
     padding.push(extra);

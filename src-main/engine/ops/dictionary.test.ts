@@ -3,7 +3,7 @@ import { GraphBuilder } from '../graph/builder';
 import { conv2d, convTranspose2d } from '../reference/conv';
 import { Runtime, hostTensor } from '../runtime/session';
 import { dot, maxAbs, maxAbsDiff, randomTensor, toRef } from '../testing/fixtures';
-import { analysis, canUseFlippedConv, codeShape, lipschitzConstant, normalizeAtoms, randomDictionary, synthesis, type LayerGeometry, type SynthesisMode } from './dictionary';
+import { analysis, canUseFlippedConv, codeShape, fourierLipschitzBound, lipschitzConstant, normalizeAtoms, randomDictionary, synthesis, type LayerGeometry, type SynthesisMode } from './dictionary';
 
 const runtime = new Runtime({ providers: ['cpu'] });
 afterAll(() => runtime.dispose());
@@ -120,6 +120,24 @@ describe('convolutional dictionary operators', () => {
       v = next.map((x) => x / lambda);
     }
     expect(Math.abs(value - lambda) / lambda).toBeLessThan(1e-4);
+  });
+
+  it('bounds ‖D‖₂² from above in the Fourier domain, tightly, for stride-1 single-channel dictionaries', async () => {
+    for (const [size, k, pad] of [
+      [24, 5, 0],
+      [31, 8, 7],
+      [40, 4, 2],
+    ] as const) {
+      const signal = [1, 1, size, size];
+      const layer: LayerGeometry = { weightShape: [6, 1, k, k], stride: 1, pad };
+      const weights = randomDictionary(layer.weightShape, size);
+      const bound = fourierLipschitzBound(weights, layer, signal)!;
+      const { value } = await lipschitzConstant(runtime, weights, layer, signal, { maxIterations: 2000, tol: 1e-9 });
+      expect(bound).toBeGreaterThanOrEqual(value * (1 - 1e-5));
+      expect(bound / value).toBeLessThan(1.15);
+    }
+    expect(fourierLipschitzBound(randomDictionary([4, 2, 3, 3], 1), { weightShape: [4, 2, 3, 3], stride: 1, pad: 0 }, [1, 2, 9, 9])).toBeUndefined();
+    expect(fourierLipschitzBound(randomDictionary([4, 1, 3, 3], 1), { weightShape: [4, 1, 3, 3], stride: 2, pad: 0 }, [1, 1, 9, 9])).toBeUndefined();
   });
 
   it('refuses geometries that do not fit, naming the layer', () => {

@@ -1,6 +1,6 @@
 /** Pieces every pursuit shares: validation, thresholds by kind, step sizes, per-layer reports. */
 import { GraphBuilder, type Tensor } from '../graph/builder';
-import { analysis, lipschitzConstant, modelShapes, synthesis, type LayerGeometry, type SynthesisMode } from '../ops/dictionary';
+import { analysis, fourierLipschitzBound, lipschitzConstant, modelShapes, synthesis, type LayerGeometry, type SynthesisMode } from '../ops/dictionary';
 import type { HostTensor, ProviderName, Runtime } from '../runtime/session';
 import { type LayerReport, type LayerSpec, type PursuitOptions, type PursuitProblem, PursuitInputError, type ThresholdKind } from './types';
 
@@ -54,14 +54,15 @@ export function validateProblem(problem: PursuitProblem, options: PursuitOptions
   }
 }
 
-/** c_i = 1/L_i per layer unless given, with L_i estimated on the actual code geometry. */
+/** c_i = 1/L_i per layer unless given: L_i from the Fourier bound where it applies, else by power iteration on the actual geometry. */
 export async function stepSizes(runtime: Runtime, problem: PursuitProblem, shapes: number[][], given?: readonly number[]): Promise<number[]> {
   if (given) return [...given];
   const out: number[] = [];
   for (const [i, layer] of problem.layers.entries()) {
-    const { value } = await lipschitzConstant(runtime, layer.weights, geometryOf(layer), shapes[i]!);
+    const bound = fourierLipschitzBound(layer.weights, geometryOf(layer), shapes[i]!);
+    const value = bound ?? (await lipschitzConstant(runtime, layer.weights, geometryOf(layer), shapes[i]!)).value * LIPSCHITZ_SAFETY;
     if (!(value > 0)) throw new PursuitInputError(`dictionary ${i + 1} is zero: its Lipschitz constant is ${value}`);
-    out.push(1 / (value * LIPSCHITZ_SAFETY));
+    out.push(1 / value);
   }
   return out;
 }

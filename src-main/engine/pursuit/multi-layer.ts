@@ -13,7 +13,7 @@ import { synthesizer } from '../ops/dictionary';
 import type { HostTensor, ProviderName, Runtime } from '../runtime/session';
 import { hostTensor } from '../runtime/session';
 import { analysis, applyThreshold, geometryOf, layerReports, stepSizes, validateProblem } from './common';
-import { DEFAULT_CHUNK, fistaMomentum, iterate } from './driver';
+import { defaultChunk, fistaMomentum, iterate } from './driver';
 import type { PursuitOptions, PursuitProblem, PursuitResult, ThresholdKind } from './types';
 
 interface MultiLayerState {
@@ -44,7 +44,7 @@ function declareModel(g: GraphBuilder, s: Setup) {
       synthesize: synthesizer(g, w, geo, s.options.synthesis ?? 'auto'),
     };
   });
-  return { y, layers };
+  return { y, layers: layers.map((l) => ({ ...l, scaledW: g.mul(l.w, l.step) })) };
 }
 
 /** F(Γ_K), computed from a fresh down-pass. */
@@ -64,11 +64,21 @@ function buildForwardPass(s: Setup): GraphIR {
   const m = declareModel(g, s);
   let x = m.y;
   m.layers.forEach((l, i) => {
-    x = applyThreshold(g, s.threshold, g.mul(analysis(g, x, l.w, l.geo), l.step), l.beta);
+    x = applyThreshold(g, s.threshold, analysis(g, x, l.scaledW, l.geo), l.beta);
     g.output(`gamma${i + 1}`, x);
   });
   g.output('objective', g.reshape(objective(g, s, m, x), [1]));
   return g.toIR();
+}
+
+/** The unrolled chunk graph alone, for benchmarks and export. */
+export function buildMultiLayerChunk(
+  problem: PursuitProblem,
+  shapes: number[][],
+  count: number,
+  o: { momentum: boolean; threshold: ThresholdKind; synthesis: PursuitOptions['synthesis'] },
+): GraphIR {
+  return buildChunk({ problem, shapes, threshold: o.threshold, momentum: o.momentum, options: { algorithm: 'ml-fista', lambdas: [], iterations: count, synthesis: o.synthesis } }, count);
 }
 
 function buildChunk(s: Setup, count: number): GraphIR {
@@ -89,8 +99,8 @@ function buildChunk(s: Setup, count: number): GraphIR {
     let below = m.y;
     for (let i = 1; i <= K; i++) {
       const l = m.layers[i - 1]!;
-      const grad = analysis(g, g.sub(down[i - 1]!, below), l.w, l.geo);
-      below = applyThreshold(g, s.threshold, g.sub(down[i]!, g.mul(grad, l.step)), l.beta);
+      const scaledGrad = analysis(g, g.sub(down[i - 1]!, below), l.scaledW, l.geo);
+      below = applyThreshold(g, s.threshold, g.sub(down[i]!, scaledGrad), l.beta);
       ups.push(below);
     }
     const next = ups[K - 1]!;
@@ -131,7 +141,7 @@ export async function multiLayerPursuit(runtime: Runtime, problem: PursuitProble
       algorithm,
       layer: K,
       iterations: options.iterations,
-      chunk: options.chunk ?? DEFAULT_CHUNK,
+      chunk: options.chunk ?? defaultChunk(shapes.slice(1).reduce((sum, sh) => sum + sh.reduce((a, b) => a * b, 1), 0), 5),
       tol: options.tol ?? 0,
       startedAt,
       signal: options.signal,

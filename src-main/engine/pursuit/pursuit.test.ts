@@ -191,3 +191,15 @@ describe('bad input and divergence', () => {
 function soft(x: number, t: number) {
   return Math.sign(x) * Math.max(Math.abs(x) - t, 0);
 }
+
+describe('FISTA with adaptive restart', () => {
+  it('resets the momentum when the objective rises, and still converges to the same optimum', async () => {
+    const plain = await runPursuit(runtime, single, { algorithm: 'fista', lambdas: [0.2], iterations: 600 });
+    const restarted = await runPursuit(runtime, single, { algorithm: 'fista', lambdas: [0.2], iterations: 600, restart: true });
+    const fPlain = plain.history.at(-1)!.objective;
+    expect(Math.abs(restarted.history.at(-1)!.objective - fPlain) / fPlain).toBeLessThan(1e-5);
+    // With restart, an increase is followed by a momentum-free step, so no two increases come in a row.
+    const h = restarted.history.map((p) => p.objective);
+    for (let k = 2; k < h.length; k++) expect(h[k]! > h[k - 1]! * (1 + 1e-6) && h[k - 1]! > h[k - 2]! * (1 + 1e-6)).toBe(false);
+  });
+});

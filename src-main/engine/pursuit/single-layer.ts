@@ -2,7 +2,7 @@
 import type { HostTensor, ProviderName, Runtime } from '../runtime/session';
 import type { SynthesisMode } from '../ops/dictionary';
 import { geometryOf } from './common';
-import { DEFAULT_CHUNK, iterate, type IterateResult } from './driver';
+import { defaultChunk, iterate, type IterateResult } from './driver';
 import { initialProxGradState, proxGradChunkRunner, type ProxGradState } from './proximal-gradient';
 import type { Algorithm, LayerSpec, PursuitOptions } from './types';
 
@@ -34,6 +34,7 @@ export async function solveSingleLayer(r: SingleLayerRun): Promise<IterateResult
     step: r.step,
     threshold: r.options.threshold ?? 'soft',
     momentum: r.momentum,
+    restart: r.options.restart ?? false,
     synthesisMode: (r.options.synthesis ?? 'auto') as SynthesisMode,
   };
   const initial = await initialProxGradState(setup, r.initialCode);
@@ -41,7 +42,7 @@ export async function solveSingleLayer(r: SingleLayerRun): Promise<IterateResult
     algorithm: r.algorithm,
     layer: r.layerIndex,
     iterations: r.options.iterations,
-    chunk: r.options.chunk ?? DEFAULT_CHUNK,
+    chunk: r.options.chunk ?? defaultChunk(r.codeShape.reduce((a, b) => a * b, 1)),
     tol: r.options.tol ?? 0,
     offset: r.offset,
     totalIterations: r.totalIterations,

@@ -208,6 +208,11 @@ function need(inputs: readonly (RefTensor | undefined)[], i: number, what: strin
 }
 
 /** Integer values of a 1-D (or scalar) int tensor, e.g. a shape, axes or pads input. */
+function scalarOf(t: RefTensor, what: string): number {
+  if (t.data.length !== 1) throw new Error(`${what} must be a scalar, got shape ${fmt(t.shape)}`);
+  return t.data[0]!;
+}
+
 function intsOf(t: RefTensor, what: string): number[] {
   if (t.shape.length > 1) throw new Error(`${what} must be 1-D, got shape ${fmt(t.shape)}`);
   const out = Array.from(t.data);
@@ -557,7 +562,7 @@ function convTransposeOp(attrs: Attrs, x: RefTensor, w: RefTensor, bias: RefTens
 // Reductions
 // ---------------------------------------------------------------------------------------------------
 
-type ReduceKind = 'Sum' | 'Mean' | 'Max' | 'Min' | 'SumSquare' | 'L2';
+type ReduceKind = 'Sum' | 'Mean' | 'Max' | 'Min' | 'SumSquare' | 'L2' | 'L1';
 
 function reduce(kind: ReduceKind, attrs: Attrs, x: RefTensor, axesT: RefTensor | undefined): RefTensor {
   if (attrs['axes'] !== undefined) {
@@ -572,7 +577,7 @@ function reduce(kind: ReduceKind, attrs: Attrs, x: RefTensor, axesT: RefTensor |
       // Nothing is reduced, but the element-wise part still applies (as in the ONNX reference
       // implementation: ReduceSumSquare returns x², ReduceL2 returns sqrt(x²) = |x|).
       if (kind === 'SumSquare') return unary(x, (v) => v * v);
-      if (kind === 'L2') return unary(x, (v) => Math.abs(v));
+      if (kind === 'L2' || kind === 'L1') return unary(x, (v) => Math.abs(v));
       return refTensor(x.shape, Float64Array.from(x.data), x.dtype);
     }
     axes = Array.from({ length: rank }, (_, i) => i);
@@ -596,6 +601,9 @@ function reduce(kind: ReduceKind, attrs: Attrs, x: RefTensor, axesT: RefTensor |
       case 'SumSquare':
       case 'L2':
         acc[o] += v * v;
+        break;
+      case 'L1':
+        acc[o] += Math.abs(v);
         break;
       case 'Max':
         acc[o] = nanMax(acc[o]!, v);
@@ -991,6 +999,14 @@ export function evaluateNode(node: OpSpec, inputs: readonly (RefTensor | undefin
       return [reduce('SumSquare', attrs, a(), inputs[1])];
     case 'ReduceL2':
       return [reduce('L2', attrs, a(), inputs[1])];
+    case 'ReduceL1':
+      return [reduce('L1', attrs, a(), inputs[1])];
+    case 'Clip': {
+      // ONNX Clip (opset 13+): min and max are optional scalar inputs; an empty name means unbounded.
+      const lo = inputs[1] ? scalarOf(inputs[1], 'Clip min') : -Infinity;
+      const hi = inputs[2] ? scalarOf(inputs[2], 'Clip max') : Infinity;
+      return [unary(a(), (v) => (Number.isNaN(v) ? v : Math.min(Math.max(v, lo), hi)))];
+    }
 
     // --- shapes ---
     case 'Reshape':

@@ -79,6 +79,9 @@ export class Runtime {
   private readonly cacheLimit: number;
 
   constructor(options: RuntimeOptions = {}) {
+    // Provider failures are caught and reported by the fallback below; ONNX Runtime's own logger would
+    // print them again as errors on stderr.
+    if (!process.env.SPARSELAND_DEBUG) ort.env.logLevel = 'fatal';
     this.providers = options.providers?.length ? [...options.providers] : [...DEFAULT_PROVIDER_ORDER];
     for (const p of this.providers) if (!PROVIDER_NAMES.includes(p)) throw new Error(`unknown provider "${p}" (expected one of ${PROVIDER_NAMES.join(', ')})`);
     this.intraOpThreads = options.intraOpThreads ?? Math.max(1, Math.min(availableParallelism(), 8));
@@ -152,7 +155,9 @@ export class Runtime {
 
   private async createSession(bytes: Uint8Array): Promise<CachedSession> {
     const attempts: { provider: ProviderName; reason: string }[] = [];
+    const bundled = Runtime.bundledProviders();
     for (const provider of this.providers) {
+      if (!bundled.includes(provider)) this.unavailable.set(provider, 'not installed with this onnxruntime-node (its install step fetches it where the machine can)');
       const known = this.unavailable.get(provider);
       if (known) {
         attempts.push({ provider, reason: known });
@@ -201,7 +206,10 @@ function toHostData(dtype: DType, data: unknown): HostData {
   }
 }
 
+/** The readable part of an ONNX Runtime error (its messages lead with a source location and an assertion). */
 function firstLine(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
-  return (text.split('\n').find((l) => l.trim()) ?? text).slice(0, 300);
+  const line = text.split('\n').find((l) => l.trim()) ?? text;
+  const readable = line.match(/(Failed to .*|[^:]*(?:not (?:found|available|supported)|cannot open).*)$/);
+  return (readable?.[1] ?? line).trim().slice(0, 400);
 }

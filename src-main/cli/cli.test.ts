@@ -1,0 +1,105 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { readNpzFile, serializeNpy, writeNpyFile } from '../engine/io';
+import { randomDictionary } from '../engine/ops/dictionary';
+import { randn } from '../../src-shared/math/random';
+import { main } from './main';
+
+const root = path.resolve(import.meta.dirname, '../..');
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'sparseland-cli-'));
+  await writeNpyFile(path.join(dir, 'X.npy'), { dtype: 'float64', shape: [2, 1, 20, 20], data: Float64Array.from(randn(800, 1)) });
+  await writeNpyFile(path.join(dir, 'img.npy'), { dtype: 'float32', shape: [20, 20], data: randn(400, 2) });
+  for (const [name, shape, seed] of [
+    ['W1.npy', [6, 1, 4, 4], 1],
+    ['W2.npy', [8, 6, 3, 3], 2],
+  ] as const) {
+    const w = randomDictionary(shape, seed);
+    await writeNpyFile(path.join(dir, name), { dtype: 'float32', shape: [...shape], data: w.data as Float32Array });
+  }
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
+  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void (stdout += `${a.join(' ')}\n`));
+  try {
+    const code = await main(['node', 'sparseland', ...args]);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+    log.mockRestore();
+  }
+}
+
+const f = (name: string) => path.join(dir, name);
+
+describe('sparseland pursue', () => {
+  it('runs ML-FISTA on two layers and writes gamma1, gamma2 to the .npz', async () => {
+    const r = await run('pursue', '--signal', f('X.npy'), '--dict', `${f('W1.npy')},${f('W2.npy')}`, '--stride', '2,1', '--pad', '0,1', '--algorithm', 'ml-fista', '--lambda', '0.1,0.05', '--iterations', '20', '--out', f('codes.npz'), '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.provider).toBe('cpu');
+    expect(json.iterations).toBe(20);
+    expect(json.layers).toHaveLength(2);
+    expect(json.history[0]).toMatchObject({ iteration: 0 });
+    expect(json.history.at(-1).seconds).toBeGreaterThan(0);
+    for (const l of json.layers) {
+      expect(l.density).toBeGreaterThan(0);
+      expect(l.density).toBeLessThanOrEqual(1);
+    }
+    const npz = await readNpzFile(f('codes.npz'));
+    expect([...npz.keys()].sort()).toEqual(['gamma1', 'gamma2']);
+    expect(npz.get('gamma1')!.shape).toEqual([2, 6, 9, 9]);
+    expect(npz.get('gamma2')!.shape).toEqual([2, 8, 9, 9]);
+    const nnz1 = Array.from(npz.get('gamma1')!.data as Float32Array).filter((v) => v !== 0).length;
+    expect(nnz1).toBe(json.layers[0].nnz);
+  });
+
+  it('accepts an [H, W] signal and a single λ for every layer', async () => {
+    const r = await run('pursue', '--signal', f('img.npy'), '--dict', f('W1.npy'), '--algorithm', 'fista', '--lambda', '0.2', '--iterations', '30', '--tol', '1e-9', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.history).toHaveLength(30);
+    expect(json.history[29].objective).toBeLessThan(json.history[0].objective);
+  });
+
+  it('refuses a corrupt signal file with a message naming it', async () => {
+    writeFileSync(f('bad.npy'), serializeNpy({ dtype: 'float32', shape: [4], data: new Float32Array(4) }).subarray(0, 20));
+    const r = await run('pursue', '--signal', f('bad.npy'), '--dict', f('W1.npy'), '--algorithm', 'fista', '--lambda', '0.1', '--json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).error.message).toMatch(/bad\.npy/);
+    expect(r.stderr).toMatch(/^sparseland: .*bad\.npy/);
+  });
+
+  it('refuses an impossible configuration with a clear message', async () => {
+    const r = await run('pursue', '--signal', f('X.npy'), '--dict', f('W2.npy'), '--algorithm', 'ista', '--lambda', '0.1');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/expects 6 input channels but the signal has 1/);
+    const bad = await run('pursue', '--signal', f('X.npy'), '--dict', f('W1.npy'), '--algorithm', 'fista', '--lambda', 'abc');
+    expect(bad.stderr).toMatch(/--lambda: "abc" is not a number/);
+    const unknown = await run('pursue', '--signal', f('X.npy'), '--dict', f('W1.npy'), '--algorithm', 'omp', '--lambda', '0.1');
+    expect(unknown.code).toBe(2);
+  });
+});
+
+describe('sparseland info', () => {
+  it('reports version, providers and the ONNX Runtime version (through npx’s bin launcher)', () => {
+    const r = spawnSync(process.execPath, [path.join(root, 'bin/sparseland.mjs'), 'info', '--json'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const info = JSON.parse(r.stdout);
+    expect(info.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(info.onnxruntime).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(info.providers.available).toContain('cpu');
+    expect(info.providers.available).toContain(info.providers.used);
+  });
+});
