@@ -4,6 +4,7 @@ import { APP_VERSION } from '../engine/version';
 import { registerBench } from './commands/bench';
 import { registerInfo } from './commands/info';
 import { registerPursue } from './commands/pursue';
+import { registerServe } from './commands/serve';
 import { CliError, reportError } from './output';
 
 export function buildProgram(): Command {
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerInfo(program);
   registerPursue(program);
   registerBench(program);
+  registerServe(program);
   return program;
 }
 

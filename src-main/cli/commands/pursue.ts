@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { writeNpzFile, type NdArray } from '../../engine/io';
+import { loadDictionaryFile, loadSignalFile, writeNpzFile, type NdArray } from '../../engine/io';
 import { ALGORITHMS, runPursuit, type Algorithm, type PursuitResult, type ThresholdKind } from '../../engine/pursuit';
 import { Runtime } from '../../engine/runtime/session';
 import { CliError, parseList, printJson, progressBar } from '../output';
-import { loadDictionary, loadSignal, parseProviders, perLayer } from './shared';
+import { parseProviders, perLayer } from './shared';
 
 interface PursueOptions {
   signal: string;
@@ -54,8 +54,8 @@ export function registerPursue(program: Command): void {
 async function pursue(o: PursueOptions): Promise<PursuitResult> {
   const dictFiles = o.dict.split(',').map((s) => s.trim()).filter(Boolean);
   if (o.out && !/\.npz$/i.test(o.out)) throw new CliError(`--out ${o.out}: the codes are written as a .npz file`);
-  const signal = await loadSignal(o.signal);
-  const weights = await Promise.all(dictFiles.map((f, i) => loadDictionary(f, i)));
+  const signal = await loadSignalFile(o.signal);
+  const weights = await Promise.all(dictFiles.map((f, i) => loadDictionaryFile(f, i + 1)));
   const K = weights.length;
   const strides = perLayer(o.stride ? parseList(o.stride, '--stride') : undefined, K, 1, '--stride');
   const pads = perLayer(o.pad ? parseList(o.pad, '--pad') : undefined, K, 0, '--pad');

@@ -38,3 +38,4 @@ export {
   type TileOptions,
 } from './png';
 export { readIdx, readIdxFile } from './idx';
+export { loadDictionaryFile, loadSignalFile } from './signal-files';

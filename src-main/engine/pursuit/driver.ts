@@ -3,7 +3,7 @@
  * state is carried between chunks, and between chunks the host records the objective, applies the stopping
  * test, detects NaN/Inf, reports progress and honours cancellation.
  */
-import type { ProviderName } from '../runtime/session';
+import type { HostTensor, ProviderName } from '../runtime/session';
 import { DivergenceError, type Algorithm, type HistoryPoint, type PursuitProgress, type StopReason } from './types';
 
 /**
@@ -42,6 +42,8 @@ export interface IterateOptions<S> {
   readonly signal?: AbortSignal;
   readonly onProgress?: (event: PursuitProgress) => void;
   readonly runChunk: (state: S, firstIteration: number, count: number) => Promise<ChunkOutcome<S>>;
+  /** The codes a progress event reports for a state. */
+  readonly codesOf?: (state: S) => readonly HostTensor[];
 }
 
 export interface IterateResult<S> {
@@ -86,6 +88,7 @@ export async function iterate<S>(initial: S, o: IterateOptions<S>): Promise<Iter
       objective: outcome.objectives[outcome.objectives.length - 1]!,
       relativeChange: outcome.relativeChange,
       seconds,
+      codes: o.codesOf?.(state),
     });
     if (o.tol > 0 && outcome.relativeChange < o.tol) {
       stopReason = 'tolerance';

@@ -33,6 +33,7 @@ export async function layeredBasisPursuit(runtime: Runtime, problem: PursuitProb
       startedAt,
       offset: iterations,
       totalIterations: options.iterations * problem.layers.length,
+      codesBefore: [...codes],
     });
     codes.push(run.state.gamma);
     history.push(...run.history);

@@ -146,6 +146,7 @@ export async function multiLayerPursuit(runtime: Runtime, problem: PursuitProble
       startedAt,
       signal: options.signal,
       onProgress: options.onProgress,
+      codesOf: (state) => state.codes,
       runChunk: async (state, first, count) => {
         let graph = graphs.get(count);
         if (!graph) graphs.set(count, (graph = buildChunk(s, count)));

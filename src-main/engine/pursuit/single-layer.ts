@@ -21,6 +21,8 @@ export interface SingleLayerRun {
   readonly offset?: number;
   readonly totalIterations?: number;
   readonly initialCode?: HostTensor;
+  /** Codes of the layers already solved (layered BP), reported with progress. */
+  readonly codesBefore?: readonly HostTensor[];
 }
 
 export async function solveSingleLayer(r: SingleLayerRun): Promise<IterateResult<ProxGradState> & { provider: ProviderName | undefined }> {
@@ -50,5 +52,6 @@ export async function solveSingleLayer(r: SingleLayerRun): Promise<IterateResult
     signal: r.options.signal,
     onProgress: r.options.onProgress,
     runChunk: proxGradChunkRunner(setup),
+    codesOf: (state) => [...(r.codesBefore ?? []), state.gamma],
   });
 }

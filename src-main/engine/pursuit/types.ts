@@ -60,6 +60,8 @@ export interface PursuitProgress {
   readonly objective: number;
   readonly relativeChange: number;
   readonly seconds: number;
+  /** The codes as they stand (Γ_1…Γ_K, or those computed so far); read them during the callback only. */
+  readonly codes?: readonly HostTensor[];
 }
 
 export interface LayerReport {

@@ -1,0 +1,128 @@
+/**
+ * The engine process: hosts ONNX Runtime and runs jobs, one at a time, off the UI's process. Started by the
+ * host as a Node child process (headless, CLI) or an Electron utility process (desktop app).
+ */
+import { DataFormatError } from '../engine/io';
+import { loadSignalFile } from '../engine/io/signal-files';
+import { runPursuitJob } from '../engine/jobs/pursuit-job';
+import { probeProviders } from '../engine/runtime/providers';
+import { DEFAULT_PROVIDER_ORDER, Runtime, type HostTensor } from '../engine/runtime/session';
+import { DivergenceError, PursuitInputError } from '../engine/pursuit';
+import { ShapeError } from '../engine/graph/shapes';
+import type { StudioErrorShape } from '../../src-shared/contract';
+import { HostToWorker, type WorkerToHost } from './protocol';
+
+interface Port {
+  post(message: WorkerToHost): void;
+  listen(receive: (message: unknown) => void): void;
+}
+
+function connect(): Port {
+  const parentPort = (process as unknown as { parentPort?: { postMessage(m: unknown): void; on(e: 'message', cb: (e: { data: unknown }) => void): void } }).parentPort;
+  if (parentPort) return { post: (m) => parentPort.postMessage(m), listen: (cb) => parentPort.on('message', (e) => cb(e.data)) };
+  if (!process.send) throw new Error('engine-worker must be started as a child process with an IPC channel');
+  return { post: (m) => process.send!(m), listen: (cb) => process.on('message', cb) };
+}
+
+function toError(err: unknown): StudioErrorShape {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof DataFormatError) return { code: 'invalid-input', message, where: err.file };
+  if (err instanceof PursuitInputError || err instanceof ShapeError) return { code: 'invalid-input', message };
+  if (err instanceof DivergenceError) return { code: 'diverged', message };
+  return { code: 'internal', message };
+}
+
+function plain(t: HostTensor) {
+  return { dtype: 'float32' as const, shape: [...t.shape], data: t.data as Float32Array };
+}
+
+const port = connect();
+const jobs = new Map<string, AbortController>();
+let queue: Promise<void> = Promise.resolve();
+const runtimes = new Map<string, Runtime>();
+
+function runtimeFor(providers: readonly string[] | undefined): Runtime {
+  const key = (providers ?? DEFAULT_PROVIDER_ORDER).join(',');
+  let rt = runtimes.get(key);
+  if (!rt) runtimes.set(key, (rt = new Runtime({ providers: providers as never })));
+  return rt;
+}
+
+port.listen((raw) => {
+  const parsed = HostToWorker.safeParse(raw);
+  if (!parsed.success) return;
+  const msg = parsed.data;
+  switch (msg.type) {
+    case 'start': {
+      const abort = new AbortController();
+      jobs.set(msg.jobId, abort);
+      // Jobs run one after another: they share the CPU and ONNX Runtime's thread pool.
+      queue = queue.then(async () => {
+        if (abort.signal.aborted) {
+          port.post({ type: 'done', jobId: msg.jobId, cancelled: true, iterations: 0, provider: 'cpu', layers: [], tensors: {} });
+          return;
+        }
+        try {
+          const { result, tensors } = await runPursuitJob(
+            runtimeFor(msg.config.providers),
+            msg.config,
+            {
+              progress: (p) => port.post({ type: 'progress', jobId: msg.jobId, progress: p }),
+              preview: (p) =>
+                port.post({
+                  type: 'preview',
+                  jobId: msg.jobId,
+                  preview: { atoms: p.atoms.map((a) => ({ layer: a.layer, images: plain(a.images) })), input: p.input && plain(p.input), reconstruction: p.reconstruction && plain(p.reconstruction) },
+                }),
+            },
+            abort.signal,
+          );
+          port.post({
+            type: 'done',
+            jobId: msg.jobId,
+            cancelled: result.stopReason === 'cancelled',
+            iterations: result.iterations,
+            provider: result.provider,
+            finalObjective: result.history.at(-1)?.objective ?? result.layers.at(-1)?.objective,
+            layers: result.layers.map((l) => ({ layer: l.layer, objective: l.objective, nnz: l.nnz, density: l.density })),
+            tensors: Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, plain(t)])),
+          });
+        } catch (err) {
+          port.post({ type: 'failed', jobId: msg.jobId, error: toError(err) });
+        } finally {
+          jobs.delete(msg.jobId);
+        }
+      });
+      break;
+    }
+    case 'cancel':
+      jobs.get(msg.jobId)?.abort();
+      break;
+    case 'info':
+      void probeProviders().then(
+        (probe) => {
+          const used = DEFAULT_PROVIDER_ORDER.find((p) => probe.available.includes(p)) ?? 'none';
+          port.post({ type: 'reply', requestId: msg.requestId, ok: true, result: { onnxruntime: Runtime.version(), available: probe.available, used } });
+        },
+        (err) => port.post({ type: 'reply', requestId: msg.requestId, ok: false, error: toError(err) }),
+      );
+      break;
+    case 'inspect':
+      void loadSignalFile(msg.path).then(
+        (t) => {
+          const d = t.data as Float32Array;
+          let min = Infinity;
+          let max = -Infinity;
+          for (let i = 0; i < d.length; i++) {
+            if (d[i]! < min) min = d[i]!;
+            if (d[i]! > max) max = d[i]!;
+          }
+          port.post({ type: 'reply', requestId: msg.requestId, ok: true, result: { path: msg.path, shape: [...t.shape], dtype: /\.png$/i.test(msg.path) ? 'png (gray)' : 'float32', min, max } });
+        },
+        (err) => port.post({ type: 'reply', requestId: msg.requestId, ok: false, error: toError(err) }),
+      );
+      break;
+  }
+});
+
+port.post({ type: 'ready', pid: process.pid });

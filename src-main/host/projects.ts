@@ -1,0 +1,209 @@
+/**
+ * A project is a folder a NumPy user can read without the app:
+ *   project.json                 schema version, name, data sets, run ids
+ *   runs/<id>/config.json        the run's configuration
+ *   runs/<id>/status.json        status, timings, final figures (RunSummary)
+ *   runs/<id>/metrics.jsonl      one JSON object per chunk, append-only
+ *   runs/<id>/<name>.npy         tensors: W1…, gamma1…, input, reconstruction, atoms1…
+ * Whole-file writes go through a temp file, fsync and rename, so a crash leaves the old or the new file,
+ * never half of one. A torn last metrics line (a crash mid-append) is skipped when read.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, readdir, appendFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { RunConfig, RunMetrics, RunSummary, StudioError, type ProjectSummary, type RunDetail, type RunPreview } from '../../src-shared/contract';
+import { readNpyFile, writeFileAtomic, writeNpyFile } from '../engine/io';
+
+export const PROJECT_SCHEMA_VERSION = 1;
+
+const ProjectFile = z.object({
+  schemaVersion: z.number().int().positive(),
+  name: z.string(),
+  createdAt: z.string(),
+  datasets: z.array(z.unknown()).default([]),
+  runs: z.array(z.string()),
+});
+type ProjectFile = z.infer<typeof ProjectFile>;
+
+async function writeJson(file: string, value: unknown): Promise<void> {
+  await writeFileAtomic(file, new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`));
+}
+
+async function readJson(file: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new StudioError('not-found', `${what} ${file} cannot be read: ${(err as Error).message}`, file);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new StudioError('invalid-input', `${what} ${file} is not valid JSON`, file);
+  }
+}
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `r${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+export class Project {
+  private constructor(
+    readonly dir: string,
+    private file: ProjectFile,
+  ) {}
+
+  static async create(dir: string, name: string): Promise<Project> {
+    const manifest = path.join(dir, 'project.json');
+    if (await exists(manifest)) throw new StudioError('invalid-input', `${dir} already holds a project; open it instead`, dir);
+    await mkdir(path.join(dir, 'runs'), { recursive: true });
+    const file: ProjectFile = { schemaVersion: PROJECT_SCHEMA_VERSION, name, createdAt: new Date().toISOString(), datasets: [], runs: [] };
+    await writeJson(manifest, file);
+    return new Project(dir, file);
+  }
+
+  static async open(dir: string): Promise<Project> {
+    const manifest = path.join(dir, 'project.json');
+    const parsed = ProjectFile.safeParse(await readJson(manifest, 'project file'));
+    if (!parsed.success) throw new StudioError('invalid-input', `${manifest} is not a Sparseland Studio project file (${parsed.error.issues[0]?.message})`, manifest);
+    if (parsed.data.schemaVersion > PROJECT_SCHEMA_VERSION) {
+      throw new StudioError('invalid-input', `${manifest} was written by a newer Sparseland Studio (schema ${parsed.data.schemaVersion}); update the app to open it`, manifest);
+    }
+    return new Project(dir, parsed.data);
+  }
+
+  get name(): string {
+    return this.file.name;
+  }
+
+  runDir(id: string): string {
+    if (!this.file.runs.includes(id)) throw new StudioError('not-found', `run ${id} is not in project ${this.file.name}`, id);
+    return path.join(this.dir, 'runs', id);
+  }
+
+  async summary(): Promise<ProjectSummary> {
+    return { dir: this.dir, name: this.file.name, schemaVersion: this.file.schemaVersion, runs: await this.listRuns() };
+  }
+
+  async listRuns(): Promise<RunSummary[]> {
+    const out: RunSummary[] = [];
+    for (const id of this.file.runs) {
+      try {
+        out.push(await this.readStatus(id));
+      } catch {
+        // A run folder removed by hand: skip it rather than fail the whole listing.
+      }
+    }
+    return out;
+  }
+
+  /** Runs left running or queued by a process that is gone: the app crashed or was killed. */
+  async markInterrupted(isLive: (id: string) => boolean): Promise<RunSummary[]> {
+    const changed: RunSummary[] = [];
+    for (const s of await this.listRuns()) {
+      if ((s.status === 'running' || s.status === 'queued') && !isLive(s.id)) {
+        const next: RunSummary = { ...s, status: 'interrupted', error: { code: 'engine-crashed', message: 'The app stopped while this run was going on; its configuration and metrics up to that point are kept.' } };
+        await this.writeStatus(next);
+        changed.push(next);
+      }
+    }
+    return changed;
+  }
+
+  async createRun(config: RunConfig): Promise<RunSummary> {
+    const id = newRunId();
+    const dir = path.join(this.dir, 'runs', id);
+    await mkdir(dir, { recursive: true });
+    await writeJson(path.join(dir, 'config.json'), config);
+    const summary: RunSummary = {
+      id,
+      name: config.name ?? `${config.pursuit.algorithm} ${config.layers.length}-layer`,
+      algorithm: config.pursuit.algorithm,
+      status: 'queued',
+      createdAt: new Date().toISOString(),
+      iterations: 0,
+    };
+    await writeJson(path.join(dir, 'status.json'), summary);
+    this.file = { ...this.file, runs: [...this.file.runs, id] };
+    await writeJson(path.join(this.dir, 'project.json'), this.file);
+    return summary;
+  }
+
+  async writeStatus(summary: RunSummary): Promise<void> {
+    await writeJson(path.join(this.runDir(summary.id), 'status.json'), summary);
+  }
+
+  async readStatus(id: string): Promise<RunSummary> {
+    const parsed = RunSummary.safeParse(await readJson(path.join(this.runDir(id), 'status.json'), 'run status'));
+    if (!parsed.success) throw new StudioError('invalid-input', `runs/${id}/status.json is malformed`, id);
+    return parsed.data;
+  }
+
+  async appendMetrics(id: string, metrics: RunMetrics): Promise<void> {
+    await appendFile(path.join(this.runDir(id), 'metrics.jsonl'), `${JSON.stringify(metrics)}\n`);
+  }
+
+  async writeTensor(id: string, name: string, t: { shape: readonly number[]; data: Float32Array }): Promise<void> {
+    if (!/^[A-Za-z0-9_]+$/.test(name)) throw new StudioError('invalid-input', `tensor name ${name} is not a plain file stem`);
+    await writeNpyFile(path.join(this.runDir(id), `${name}.npy`), { dtype: 'float32', shape: [...t.shape], data: t.data });
+  }
+
+  async readRun(id: string): Promise<RunDetail> {
+    const dir = this.runDir(id);
+    const config = RunConfig.safeParse(await readJson(path.join(dir, 'config.json'), 'run configuration'));
+    if (!config.success) throw new StudioError('invalid-input', `runs/${id}/config.json is malformed`, id);
+    return { summary: await this.readStatus(id), config: config.data, metrics: await this.readMetrics(id) };
+  }
+
+  async readMetrics(id: string): Promise<RunMetrics[]> {
+    let text = '';
+    try {
+      text = await readFile(path.join(this.runDir(id), 'metrics.jsonl'), 'utf8');
+    } catch {
+      return [];
+    }
+    const out: RunMetrics[] = [];
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        const m = RunMetrics.safeParse(JSON.parse(line));
+        if (m.success) out.push(m.data);
+      } catch {
+        // A torn line from a crash mid-append.
+      }
+    }
+    return out;
+  }
+
+  async readPreview(id: string): Promise<RunPreview> {
+    const dir = this.runDir(id);
+    const names = new Set(await readdir(dir));
+    const load = async (stem: string) => {
+      if (!names.has(`${stem}.npy`)) return undefined;
+      const a = await readNpyFile(path.join(dir, `${stem}.npy`));
+      if (a.dtype !== 'float32') return undefined;
+      return { dtype: 'float32' as const, shape: [...a.shape], data: a.data as Float32Array };
+    };
+    const atoms: RunPreview['atoms'] = [];
+    for (let layer = 1; layer <= 8; layer++) {
+      const images = await load(`atoms${layer}`);
+      if (!images) break;
+      atoms.push({ layer, images });
+    }
+    const input = await load('input');
+    const reconstruction = await load('reconstruction');
+    const image = (t: typeof input) => (t && t.shape.length === 4 ? { ...t, shape: t.shape.slice(2), data: t.data.slice(0, t.shape[2]! * t.shape[3]!) } : t);
+    return { runId: id, atoms, ...(input ? { input: image(input) } : {}), ...(reconstruction ? { reconstruction: image(reconstruction) } : {}) };
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

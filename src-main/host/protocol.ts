@@ -1,0 +1,55 @@
+/**
+ * Messages between the host and the engine process. Typed arrays travel natively (Node's advanced
+ * serialisation, Electron's structured clone); both sides validate what they receive.
+ */
+import { z } from 'zod';
+import { DataInfo, Float32Tensor, Id, ProviderName, RunConfig, StudioErrorShape } from '../../src-shared/contract';
+
+export const JobProgressMessage = z.object({
+  iteration: z.number().int().nonnegative(),
+  totalIterations: z.number().int().nonnegative(),
+  objective: z.number(),
+  density: z.array(z.number()),
+  seconds: z.number(),
+  layer: z.number().int().positive(),
+});
+
+export const PreviewMessage = z.object({
+  atoms: z.array(z.object({ layer: z.number().int().positive(), images: Float32Tensor })),
+  input: Float32Tensor.optional(),
+  reconstruction: Float32Tensor.optional(),
+});
+
+export const LayerReportMessage = z.object({ layer: z.number().int().positive(), objective: z.number(), nnz: z.number().int().nonnegative(), density: z.number() });
+
+export const HostToWorker = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('start'), jobId: Id, config: RunConfig }),
+  z.object({ type: z.literal('cancel'), jobId: Id }),
+  z.object({ type: z.literal('info'), requestId: z.number().int() }),
+  z.object({ type: z.literal('inspect'), requestId: z.number().int(), path: z.string() }),
+]);
+export type HostToWorker = z.infer<typeof HostToWorker>;
+
+export const EngineInfo = z.object({ onnxruntime: z.string(), available: z.array(ProviderName), used: z.union([ProviderName, z.literal('none')]) });
+export type EngineInfo = z.infer<typeof EngineInfo>;
+
+export const WorkerToHost = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready'), pid: z.number().int() }),
+  z.object({ type: z.literal('progress'), jobId: Id, progress: JobProgressMessage }),
+  z.object({ type: z.literal('preview'), jobId: Id, preview: PreviewMessage }),
+  z.object({
+    type: z.literal('done'),
+    jobId: Id,
+    cancelled: z.boolean(),
+    iterations: z.number().int().nonnegative(),
+    provider: ProviderName,
+    finalObjective: z.number().optional(),
+    layers: z.array(LayerReportMessage),
+    tensors: z.record(z.string().regex(/^[A-Za-z0-9_]+$/), Float32Tensor),
+  }),
+  z.object({ type: z.literal('failed'), jobId: Id, error: StudioErrorShape }),
+  /** The answer to an info/inspect request: `result` when ok, `error` otherwise. */
+  z.object({ type: z.literal('reply'), requestId: z.number().int(), ok: z.boolean(), result: z.unknown().optional(), error: StudioErrorShape.optional() }),
+]);
+export type WorkerToHost = z.infer<typeof WorkerToHost>;
+export { DataInfo };

@@ -1,0 +1,225 @@
+/**
+ * The host: implements the contract's operations over projects on disk and the engine process. Every
+ * front door (Electron IPC, the headless WebSocket, the CLI) binds these same handlers.
+ */
+import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import {
+  RecentProject,
+  StudioError,
+  type EventName,
+  type EventPayload,
+  type Handlers,
+  type RunConfig,
+  type RunSummary,
+} from '../../src-shared/contract';
+import { writeFileAtomic } from '../engine/io';
+import { APP_VERSION } from '../engine/version';
+import { EngineSupervisor, nodeEngineChannel, type EngineChannelFactory } from './engine-process';
+import { PathGuard } from './paths';
+import { Project } from './projects';
+import type { HostEventListener, StudioHost, StudioHostOptions } from './types';
+
+const MAX_RECENT = 10;
+
+export interface StudioHostInternals extends StudioHost {
+  /** The engine supervisor (tests kill its process to check crash handling). */
+  readonly engine: EngineSupervisor;
+}
+
+export async function createStudioHost(options: StudioHostOptions, engineFactory: EngineChannelFactory = nodeEngineChannel): Promise<StudioHostInternals> {
+  const listeners = new Set<HostEventListener>();
+  const emit = <E extends EventName>(event: E, payload: EventPayload<E>) => {
+    for (const l of listeners) {
+      try {
+        l(event, payload);
+      } catch {
+        // A failing client must not stop the others from hearing.
+      }
+    }
+  };
+  const guard = new PathGuard(options.allowedRoots);
+  const engine = new EngineSupervisor(engineFactory, (reason) => emit('engine.restarted', { reason, at: new Date().toISOString() }));
+  let project: Project | undefined;
+  /** Per-run write chains: metrics, tensors and status are written in the order they happen. */
+  const writes = new Map<string, Promise<void>>();
+  const live = new Map<string, RunSummary>();
+  const recentFile = path.join(options.stateDir, 'recent.json');
+
+  const chain = (runId: string, work: () => Promise<void>) => {
+    const next = (writes.get(runId) ?? Promise.resolve()).then(work).catch((err) => {
+      emitStatus({ ...(live.get(runId) as RunSummary), status: 'failed', error: { code: 'internal', message: `could not save run ${runId}: ${(err as Error).message}` } });
+    });
+    writes.set(runId, next);
+    return next;
+  };
+
+  function requireProject(): Project {
+    if (!project) throw new StudioError('no-project', 'no project is open: create or open a project first');
+    return project;
+  }
+
+  function emitStatus(summary: RunSummary) {
+    live.set(summary.id, summary);
+    emit('run.status', { runId: summary.id, status: summary.status, summary, ...(summary.error ? { error: summary.error } : {}) });
+  }
+
+  async function readRecent(): Promise<z.infer<typeof RecentProject>[]> {
+    try {
+      const parsed = z.array(RecentProject).safeParse(JSON.parse(await readFile(recentFile, 'utf8')));
+      return parsed.success ? parsed.data : [];
+    } catch {
+      return [];
+    }
+  }
+
+  async function remember(p: Project) {
+    const recent = (await readRecent()).filter((r) => r.dir !== p.dir);
+    recent.unshift({ dir: p.dir, name: p.name, openedAt: new Date().toISOString() });
+    await mkdir(options.stateDir, { recursive: true });
+    await writeFileAtomic(recentFile, new TextEncoder().encode(JSON.stringify(recent.slice(0, MAX_RECENT), null, 2)));
+  }
+
+  async function activate(p: Project) {
+    project = p;
+    await p.markInterrupted((id) => engine.isRunning(id));
+    await remember(p);
+    emit('project.changed', await p.summary());
+    return p.summary();
+  }
+
+  function checkConfigPaths(config: RunConfig): RunConfig {
+    const source = config.source.kind === 'file' ? { ...config.source, path: guard.check(config.source.path, 'data file') } : config.source;
+    const layers = config.layers.map((l, i) => (l.dictionary.kind === 'file' ? { ...l, dictionary: { ...l.dictionary, path: guard.check(l.dictionary.path, `dictionary of layer ${i + 1}`) } } : l));
+    return { ...config, source, layers };
+  }
+
+  async function startRun(rawConfig: RunConfig): Promise<{ runId: string }> {
+    const p = requireProject();
+    const config = checkConfigPaths(rawConfig);
+    const created = await p.createRun(config);
+    emitStatus(created);
+    const runId = created.id;
+    let started = false;
+    const markRunning = () => {
+      if (started) return;
+      started = true;
+      const s = { ...live.get(runId)!, status: 'running' as const };
+      void chain(runId, () => p.writeStatus(s));
+      emitStatus(s);
+    };
+    engine.start(runId, config, {
+      progress: (m) => {
+        markRunning();
+        const metrics = { iteration: m.progress.iteration, objective: m.progress.objective, density: m.progress.density.map((d) => Math.min(1, Math.max(0, d))), seconds: m.progress.seconds, layer: m.progress.layer };
+        void chain(runId, () => p.appendMetrics(runId, metrics));
+        const total = m.progress.totalIterations;
+        emit('run.progress', { runId, fraction: total > 0 ? Math.min(1, m.progress.iteration / total) : 1, totalIterations: total, metrics });
+        live.set(runId, { ...live.get(runId)!, iterations: m.progress.iteration, finalObjective: m.progress.objective });
+      },
+      preview: (m) => {
+        markRunning();
+        emit('run.preview', { runId, ...m.preview });
+      },
+      done: (m) => {
+        void chain(runId, async () => {
+          for (const [name, t] of Object.entries(m.tensors)) await p.writeTensor(runId, name, t);
+          const s: RunSummary = {
+            ...live.get(runId)!,
+            status: m.cancelled ? 'cancelled' : 'finished',
+            finishedAt: new Date().toISOString(),
+            iterations: m.iterations,
+            provider: m.provider,
+            layers: m.layers,
+            ...(m.finalObjective !== undefined ? { finalObjective: m.finalObjective } : {}),
+          };
+          await p.writeStatus(s);
+          emitStatus(s);
+        });
+      },
+      failed: (error) => {
+        void chain(runId, async () => {
+          const s: RunSummary = { ...live.get(runId)!, status: 'failed', finishedAt: new Date().toISOString(), error };
+          await p.writeStatus(s);
+          emitStatus(s);
+        });
+      },
+    });
+    return { runId };
+  }
+
+  const defaultDir = () => guard.allowedRoots?.[0] ?? homedir();
+
+  const handlers: Partial<Handlers> = {
+    'app.info': async () => {
+      const info = await engine.info();
+      return { version: APP_VERSION, onnxruntime: info.onnxruntime, providers: { available: info.available, used: info.used }, host: options.kind };
+    },
+    'projects.create': async ({ dir, name }) => activate(await Project.create(guard.check(dir, 'project folder'), name)),
+    'projects.open': async ({ dir }) => activate(await Project.open(guard.check(dir, 'project folder'))),
+    'projects.current': async () => (project ? project.summary() : null),
+    'projects.recent': async () => {
+      const recent = await readRecent();
+      return guard.allowedRoots ? recent.filter((r) => { try { guard.check(r.dir, 'project'); return true; } catch { return false; } }) : recent;
+    },
+    'runs.start': async ({ config }) => startRun(config),
+    'runs.cancel': async ({ runId }) => ({ cancelled: engine.cancel(runId) }),
+    'runs.list': async () => requireProject().listRuns(),
+    'runs.get': async ({ runId }) => {
+      const detail = await requireProject().readRun(runId);
+      const current = live.get(runId);
+      return current && engine.isRunning(runId) ? { ...detail, summary: current } : detail;
+    },
+    'runs.preview': async ({ runId }) => requireProject().readPreview(runId),
+    'files.list': async ({ dir }) => {
+      const target = guard.check(dir ?? defaultDir(), 'folder');
+      let entries;
+      try {
+        entries = await readdir(target, { withFileTypes: true });
+      } catch (err) {
+        throw new StudioError('not-found', `cannot list ${target}: ${(err as Error).message}`, target);
+      }
+      const listed = entries
+        .filter((e) => !e.name.startsWith('.') && (e.isDirectory() || e.isFile()))
+        .map((e) => ({ name: e.name, path: path.join(target, e.name), kind: e.isDirectory() ? ('directory' as const) : ('file' as const) }))
+        .sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'directory' ? -1 : 1));
+      let parent: string | null = path.dirname(target);
+      if (parent === target) parent = null;
+      else {
+        try {
+          guard.check(parent, 'folder');
+        } catch {
+          parent = null;
+        }
+      }
+      return { dir: target, parent, entries: listed, roots: [...(guard.allowedRoots ?? [homedir()])] };
+    },
+    'data.inspect': async ({ path: p }) => engine.inspect(guard.check(p, 'data file')) as never,
+  };
+
+  if (options.projectDir) await activate(await Project.open(guard.check(options.projectDir, 'project folder')));
+
+  return {
+    handlers,
+    engine,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async dispose() {
+      if (project) {
+        const p = project;
+        for (const [id, s] of live) {
+          if (engine.isRunning(id)) {
+            const next: RunSummary = { ...s, status: 'interrupted', error: { code: 'cancelled', message: 'The app was closed while this run was going on.' } };
+            await chain(id, () => p.writeStatus(next));
+          }
+        }
+      }
+      await Promise.all(writes.values());
+      await engine.dispose();
+    },
+  };
+}

@@ -1,0 +1,218 @@
+/**
+ * Every request, result, event and error between the UI (or a script) and the engine host, as zod schemas.
+ * Each binding (Electron IPC, the headless WebSocket, the in-process CLI) validates what it receives with
+ * these schemas; the TypeScript types are inferred from them, so the two cannot drift apart.
+ */
+import { z } from 'zod';
+import { Float32Tensor } from './tensors';
+
+// ---- building blocks ---------------------------------------------------------------------------------------
+
+export const ProviderName = z.enum(['cuda', 'webgpu', 'cpu']);
+export type ProviderName = z.infer<typeof ProviderName>;
+
+export const Id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'ids are 1–64 letters, digits, _ or -');
+
+/** An absolute or relative path chosen by the user (dialog, file browser or command line). */
+export const FilePath = z.string().min(1).max(4096);
+
+export const PursuitAlgorithm = z.enum(['thr', 'ista', 'fista', 'layered-thr', 'layered-bp', 'ml-ista', 'ml-fista']);
+export type PursuitAlgorithm = z.infer<typeof PursuitAlgorithm>;
+
+export const ThresholdKind = z.enum(['soft', 'soft-nonneg', 'hard']);
+
+export const DictionarySource = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('random'), seed: z.number().int().min(0).max(2 ** 31 - 1) }),
+  z.object({ kind: z.literal('file'), path: FilePath }),
+]);
+export type DictionarySource = z.infer<typeof DictionarySource>;
+
+export const LayerConfig = z.object({
+  filters: z.number().int().min(1).max(4096),
+  kernel: z.number().int().min(1).max(64),
+  stride: z.number().int().min(1).max(8),
+  pad: z.number().int().min(0).max(64),
+  dictionary: DictionarySource,
+});
+export type LayerConfig = z.infer<typeof LayerConfig>;
+
+export const DataSource = z.discriminatedUnion('kind', [
+  /** An image synthesised from the model itself: a sparse deepest code pushed through D_1⋯D_K. */
+  z.object({
+    kind: z.literal('synthetic'),
+    height: z.number().int().min(8).max(1024),
+    width: z.number().int().min(8).max(1024),
+    nonzeros: z.number().int().min(1).max(10000),
+    seed: z.number().int().min(0).max(2 ** 31 - 1),
+    noise: z.number().min(0).max(10).default(0),
+  }),
+  /** A PNG (read as grayscale in [0, 1]) or an NPY of [H, W], [C, H, W] or [B, C, H, W]. */
+  z.object({ kind: z.literal('file'), path: FilePath }),
+]);
+export type DataSource = z.infer<typeof DataSource>;
+
+export const PursuitConfig = z.object({
+  algorithm: PursuitAlgorithm,
+  /** One λ per layer (the threshold β for thresholding pursuits). */
+  lambdas: z.array(z.number().nonnegative().finite()).min(1).max(8),
+  iterations: z.number().int().min(0).max(100000),
+  tol: z.number().nonnegative().max(1).default(0),
+  threshold: ThresholdKind.optional(),
+});
+export type PursuitConfig = z.infer<typeof PursuitConfig>;
+
+export const RunConfig = z
+  .object({
+    name: z.string().max(200).optional(),
+    source: DataSource,
+    layers: z.array(LayerConfig).min(1).max(4),
+    pursuit: PursuitConfig,
+    providers: z.array(ProviderName).min(1).optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.pursuit.lambdas.length !== c.layers.length) {
+      ctx.addIssue({ code: 'custom', path: ['pursuit', 'lambdas'], message: `${c.layers.length} layer(s) need ${c.layers.length} λ value(s), got ${c.pursuit.lambdas.length}` });
+    }
+  });
+export type RunConfig = z.infer<typeof RunConfig>;
+export type RunConfigInput = z.input<typeof RunConfig>;
+
+export const RunStatus = z.enum(['queued', 'running', 'finished', 'failed', 'cancelled', 'interrupted']);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+export const ErrorCode = z.enum(['invalid-request', 'invalid-input', 'not-found', 'no-project', 'forbidden', 'engine-crashed', 'diverged', 'cancelled', 'unavailable', 'internal']);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const StudioErrorShape = z.object({
+  code: ErrorCode,
+  /** A sentence for the user: what was wrong, where, and what to do. */
+  message: z.string(),
+  /** Where the problem is (a field path, a file name). */
+  where: z.string().optional(),
+});
+export type StudioErrorShape = z.infer<typeof StudioErrorShape>;
+
+/** Metrics measured after each chunk of iterations. */
+export const RunMetrics = z.object({
+  iteration: z.number().int().nonnegative(),
+  objective: z.number(),
+  /** ℓ0 density (nnz / size) of each layer's code. */
+  density: z.array(z.number().min(0).max(1)),
+  seconds: z.number().nonnegative(),
+  layer: z.number().int().positive(),
+});
+export type RunMetrics = z.infer<typeof RunMetrics>;
+
+export const LayerSummary = z.object({
+  layer: z.number().int().positive(),
+  objective: z.number(),
+  nnz: z.number().int().nonnegative(),
+  density: z.number().min(0).max(1),
+});
+
+export const RunSummary = z.object({
+  id: Id,
+  name: z.string(),
+  algorithm: PursuitAlgorithm,
+  status: RunStatus,
+  createdAt: z.string(),
+  finishedAt: z.string().optional(),
+  iterations: z.number().int().nonnegative(),
+  finalObjective: z.number().optional(),
+  provider: ProviderName.optional(),
+  error: StudioErrorShape.optional(),
+  layers: z.array(LayerSummary).optional(),
+});
+export type RunSummary = z.infer<typeof RunSummary>;
+
+export const RunDetail = z.object({
+  summary: RunSummary,
+  config: RunConfig,
+  metrics: z.array(RunMetrics),
+});
+export type RunDetail = z.infer<typeof RunDetail>;
+
+/** What the workbench shows of a run: atoms of every layer, the input and its reconstruction D_1Γ_1. */
+export const RunPreview = z.object({
+  runId: Id,
+  /** Per layer, the (effective) atoms as images [m, h, w]: layer 1's filters, deeper layers' D_1⋯D_i atoms. */
+  atoms: z.array(z.object({ layer: z.number().int().positive(), images: Float32Tensor })),
+  input: Float32Tensor.optional(),
+  reconstruction: Float32Tensor.optional(),
+});
+export type RunPreview = z.infer<typeof RunPreview>;
+
+export const ProjectSummary = z.object({
+  dir: z.string(),
+  name: z.string(),
+  schemaVersion: z.number().int().positive(),
+  runs: z.array(RunSummary),
+});
+export type ProjectSummary = z.infer<typeof ProjectSummary>;
+
+export const RecentProject = z.object({ dir: z.string(), name: z.string(), openedAt: z.string() });
+
+export const AppInfo = z.object({
+  version: z.string(),
+  onnxruntime: z.string(),
+  providers: z.object({ available: z.array(ProviderName), used: z.union([ProviderName, z.literal('none')]) }),
+  /** Which front door this client came through: decides native dialogs vs the in-app file browser. */
+  host: z.enum(['electron', 'browser', 'cli']),
+});
+export type AppInfo = z.infer<typeof AppInfo>;
+
+export const FileEntry = z.object({ name: z.string(), path: z.string(), kind: z.enum(['file', 'directory']), size: z.number().nonnegative().optional() });
+export const DirectoryListing = z.object({ dir: z.string(), parent: z.string().nullable(), entries: z.array(FileEntry), roots: z.array(z.string()) });
+export type DirectoryListing = z.infer<typeof DirectoryListing>;
+
+export const FileFilter = z.object({ name: z.string(), extensions: z.array(z.string().regex(/^[a-z0-9]+$/i)) });
+
+export const DataInfo = z.object({ path: z.string(), shape: z.array(z.number().int().nonnegative()), dtype: z.string(), min: z.number(), max: z.number() });
+
+// ---- operations ------------------------------------------------------------------------------------------
+
+const Empty = z.object({}).strict();
+const RunRef = z.object({ runId: Id }).strict();
+
+/**
+ * The operations, by name. Each has the schema of its parameters and of its result. A binding exposes
+ * exactly these; nothing else crosses from the UI to the engine.
+ */
+export const OPERATIONS = {
+  'app.info': { params: Empty, result: AppInfo },
+  'projects.create': { params: z.object({ dir: FilePath, name: z.string().min(1).max(200) }).strict(), result: ProjectSummary },
+  'projects.open': { params: z.object({ dir: FilePath }).strict(), result: ProjectSummary },
+  'projects.current': { params: Empty, result: ProjectSummary.nullable() },
+  'projects.recent': { params: Empty, result: z.array(RecentProject) },
+  'runs.start': { params: z.object({ config: RunConfig }).strict(), result: z.object({ runId: Id }) },
+  'runs.cancel': { params: RunRef, result: z.object({ cancelled: z.boolean() }) },
+  'runs.list': { params: Empty, result: z.array(RunSummary) },
+  'runs.get': { params: RunRef, result: RunDetail },
+  'runs.preview': { params: RunRef, result: RunPreview },
+  'files.list': { params: z.object({ dir: FilePath.optional() }).strict(), result: DirectoryListing },
+  'data.inspect': { params: z.object({ path: FilePath }).strict(), result: DataInfo },
+  /** Native dialogs exist in the desktop app only; the browser uses files.list. `null` when dismissed. */
+  'dialogs.openFile': { params: z.object({ title: z.string().max(200), filters: z.array(FileFilter).max(10) }).strict(), result: z.object({ path: z.string().nullable() }) },
+  'dialogs.openDirectory': { params: z.object({ title: z.string().max(200) }).strict(), result: z.object({ path: z.string().nullable() }) },
+} as const;
+
+export type OperationName = keyof typeof OPERATIONS;
+export type Params<Op extends OperationName> = z.input<(typeof OPERATIONS)[Op]['params']>;
+export type Result<Op extends OperationName> = z.infer<(typeof OPERATIONS)[Op]['result']>;
+
+// ---- events ------------------------------------------------------------------------------------------------
+
+export const EVENTS = {
+  /** After every chunk of iterations. */
+  'run.progress': z.object({ runId: Id, fraction: z.number().min(0).max(1), totalIterations: z.number().int().nonnegative(), metrics: RunMetrics }),
+  /** Status changes: queued → running → finished | failed | cancelled (| interrupted after a crash of the app). */
+  'run.status': z.object({ runId: Id, status: RunStatus, summary: RunSummary, error: StudioErrorShape.optional() }),
+  /** Atoms and reconstruction, every few chunks and at the end. */
+  'run.preview': RunPreview,
+  /** The engine process crashed and was restarted. */
+  'engine.restarted': z.object({ reason: z.string(), at: z.string() }),
+  'project.changed': ProjectSummary,
+} as const;
+
+export type EventName = keyof typeof EVENTS;
+export type EventPayload<E extends EventName> = z.infer<(typeof EVENTS)[E]>;
