@@ -6,6 +6,9 @@ import { defineConfig } from 'electron-vite';
 export default defineConfig({
   main: {
     build: {
+      // Bundle every dependency except the native ONNX Runtime, so the packaged app needs no node_modules
+      // beyond it.
+      externalizeDeps: false,
       outDir: 'out/main',
       rollupOptions: {
         input: {
@@ -19,8 +22,13 @@ export default defineConfig({
   },
   preload: {
     build: {
+      // A sandboxed preload cannot load modules: one self-contained CommonJS file that requires only electron.
+      externalizeDeps: false,
       outDir: 'out/preload',
-      rollupOptions: { input: { index: resolve(__dirname, 'src-main/electron/preload.ts') } },
+      rollupOptions: {
+        input: { index: resolve(__dirname, 'src-main/electron/preload.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
     },
   },
   renderer: {

@@ -13,7 +13,10 @@ import { mkdir, readFile, readdir, appendFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { RunConfig, RunMetrics, RunSummary, StudioError, type ProjectSummary, type RunDetail, type RunPreview } from '../../src-shared/contract';
-import { readNpyFile, writeFileAtomic, writeNpyFile } from '../engine/io';
+// Direct module imports: the io index also re-exports loaders that pull in ONNX Runtime, which must stay
+// out of the host process.
+import { writeFileAtomic } from '../engine/io/fileio';
+import { readNpyFile, writeNpyFile } from '../engine/io/npy';
 
 export const PROJECT_SCHEMA_VERSION = 1;
 

@@ -15,7 +15,7 @@ import {
   type RunConfig,
   type RunSummary,
 } from '../../src-shared/contract';
-import { writeFileAtomic } from '../engine/io';
+import { writeFileAtomic } from '../engine/io/fileio';
 import { APP_VERSION } from '../engine/version';
 import { EngineSupervisor, nodeEngineChannel, type EngineChannelFactory } from './engine-process';
 import { PathGuard } from './paths';
