@@ -18,13 +18,22 @@ function tryScript(label, packageName, script, env) {
   }
   const file = path.join(dir, script);
   if (!existsSync(file)) return;
-  const result = spawnSync(process.execPath, [file], { cwd: dir, env: { ...process.env, ...env }, stdio: 'pipe', timeout: 300_000 });
+  // Run it as npm would run the package's own install script: with that package's manifest, so scripts that
+  // skip themselves for "local" installs (onnxruntime-node does) see a dependency install.
+  const result = spawnSync(process.execPath, [file], {
+    cwd: dir,
+    env: { ...process.env, npm_package_json: path.join(dir, 'package.json'), npm_lifecycle_event: 'install', ...env },
+    stdio: 'pipe',
+    timeout: 300_000,
+  });
   if (result.status === 0) console.log(`[postinstall] ${label}: ready.`);
   else console.warn(`[postinstall] ${label}: not available (${firstLine(result)}); continuing without it.`);
 }
 
 function firstLine(result) {
-  const text = `${result.stderr ?? ''}${result.stdout ?? ''}`.trim().split('\n').find((l) => l.trim()) ?? `exit ${result.status}`;
+  const lines = `${result.stderr ?? ''}${result.stdout ?? ''}`.split('\n').map((l) => l.trim()).filter(Boolean);
+  // Node prints its own frame lines before an uncaught error; the line naming the error is the useful one.
+  const text = lines.find((l) => /Error\b|ENOTFOUND|ECONN|ETIMEDOUT|failed/i.test(l)) ?? lines[0] ?? `exit ${result.status}`;
   return text.slice(0, 160);
 }
 

@@ -31,6 +31,7 @@ const typechecks = [
   ['src-main', ['tsc', '--noEmit', '-p', 'src-main']],
   ['src-main/electron', ['tsc', '--noEmit', '-p', 'src-main/electron']],
   ['src-renderer', ['vue-tsc', '--noEmit', '-p', 'src-renderer']],
+  ['e2e', ['tsc', '--noEmit', '-p', 'e2e']],
 ];
 for (const [layer, args] of typechecks) {
   if (!existsSync(path.join(root, layer, 'tsconfig.json'))) continue;
