@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { GraphBuilder } from '../graph/builder';
+import { ProviderUnavailableError, Runtime, hostTensor } from './session';
+
+function reluGraph(n: number) {
+  const g = new GraphBuilder('relu');
+  const x = g.input('x', 'float32', [n]);
+  g.output('y', g.relu(x));
+  return g.toIR();
+}
+
+const runtimes: Runtime[] = [];
+function runtime(...args: ConstructorParameters<typeof Runtime>) {
+  const r = new Runtime(...args);
+  runtimes.push(r);
+  return r;
+}
+afterEach(async () => {
+  for (const r of runtimes.splice(0)) await r.dispose();
+});
+
+describe('ONNX Runtime sessions', () => {
+  it('falls back along the provider order and records the provider that ran, with the reasons the others did not', async () => {
+    const rt = runtime({ providers: ['cuda', 'webgpu', 'cpu'] });
+    const r = await rt.run(reluGraph(4), { x: hostTensor([4], Float32Array.of(-1, 0, 2, -3)) });
+    expect(Array.from(r.outputs.y!.data as Float32Array)).toEqual([0, 0, 2, 0]);
+    const bundled = Runtime.bundledProviders();
+    if (!bundled.includes('cuda')) expect(rt.unavailableProviders().get('cuda')).toMatch(/not installed/);
+    if (r.provider === 'cpu') {
+      // Every provider before CPU must have said why it could not run.
+      expect(rt.unavailableProviders().has('webgpu')).toBe(true);
+    }
+    expect(['cuda', 'webgpu', 'cpu']).toContain(r.provider);
+  });
+
+  it('fails with every provider’s reason when none can run', async () => {
+    const bundled = Runtime.bundledProviders();
+    if (bundled.includes('cuda')) return; // a machine with the CUDA provider installed cannot show this
+    const rt = runtime({ providers: ['cuda'] });
+    const run = rt.run(reluGraph(4), { x: hostTensor([4], new Float32Array(4)) });
+    await expect(run).rejects.toThrow(ProviderUnavailableError);
+    await expect(run).rejects.toThrow(/cuda \(not installed/);
+  });
+
+  it('caches sessions by graph (structure and shapes) and provider', async () => {
+    const rt = runtime({ providers: ['cpu'] });
+    const a = await rt.prepare(reluGraph(4));
+    const b = await rt.prepare(reluGraph(4));
+    const c = await rt.prepare(reluGraph(5));
+    expect(b.session).toBe(a.session);
+    expect(c.session).not.toBe(a.session);
+  });
+
+  it('refuses feeds of the wrong shape or dtype, naming the input', async () => {
+    const rt = runtime({ providers: ['cpu'] });
+    await expect(rt.run(reluGraph(4), { x: hostTensor([5], new Float32Array(5)) })).rejects.toThrow(/input "x" must be float32\[4\], got float32\[5\]/);
+    await expect(rt.run(reluGraph(4), {})).rejects.toThrow(/missing input "x"/);
+    expect(() => runtime({ providers: ['tpu' as never] })).toThrow(/unknown provider "tpu"/);
+  });
+});
