@@ -58,3 +58,20 @@ describe('ONNX Runtime sessions', () => {
     expect(() => runtime({ providers: ['tpu' as never] })).toThrow(/unknown provider "tpu"/);
   });
 });
+
+describe('graph cost', () => {
+  it('counts the multiply–adds of convolutions and matrix products from static shapes', async () => {
+    const { estimateMacs } = await import('./cost');
+    const g = new GraphBuilder('cost');
+    const x = g.input('x', 'float32', [2, 3, 10, 10]);
+    const w = g.input('w', 'float32', [4, 3, 3, 3]);
+    const y = g.conv(x, w);
+    g.output('y', y);
+    g.output('s', g.convTranspose(y, w, { outputShape: [10, 10] }));
+    const a = g.input('a', 'float32', [5, 7]);
+    const b = g.input('b', 'float32', [7, 6]);
+    g.output('m', g.matmul(a, b));
+    const conv = 2 * 4 * 8 * 8 * 3 * 9;
+    expect(estimateMacs(g.toIR())).toBe(conv + conv + 5 * 6 * 7 + 2 * 4 * 8 * 8 + 2 * 3 * 10 * 10 + 5 * 6);
+  });
+});
