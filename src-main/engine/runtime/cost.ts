@@ -1,12 +1,19 @@
-/** A rough count of the multiply–adds one run of a graph performs, from its static shapes. */
+/** Rough multiply–add counts of one run of a graph, from its static shapes: in all, and of its largest op. */
 import type { GraphIR, Shape } from '../graph/ir';
 import { sizeOf } from '../graph/ir';
 
-export function estimateMacs(graph: GraphIR): number {
+export interface GraphCost {
+  readonly total: number;
+  readonly largestOp: number;
+}
+
+export function estimateMacs(graph: GraphIR): GraphCost {
   const shapes = new Map<string, Shape>();
   for (const v of [...graph.inputs, ...graph.initializers, ...graph.valueInfo, ...graph.outputs]) shapes.set(v.name, v.shape);
-  let macs = 0;
+  let total = 0;
+  let largestOp = 0;
   for (const n of graph.nodes) {
+    let macs = 0;
     const out = shapes.get(n.outputs[0]!) ?? [];
     const w = shapes.get(n.inputs[1] ?? '') ?? [];
     switch (n.opType) {
@@ -27,6 +34,8 @@ export function estimateMacs(graph: GraphIR): number {
       default:
         macs += sizeOf(out);
     }
+    total += macs;
+    largestOp = Math.max(largestOp, macs);
   }
-  return macs;
+  return { total, largestOp };
 }
