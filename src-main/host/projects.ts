@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, appendFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { RunConfig, RunMetrics, RunSummary, StudioError, type ProjectSummary, type RunDetail, type RunPreview } from '../../src-shared/contract';
+import { LearnConfig, RunConfig, RunMetrics, RunSummary, StudioError, type ProjectSummary, type RunDetail, type RunPreview } from '../../src-shared/contract';
 // Direct module imports: the io index also re-exports loaders that pull in ONNX Runtime, which must stay
 // out of the host process.
 import { writeFileAtomic } from '../engine/io/fileio';
@@ -122,6 +122,7 @@ export class Project {
     await writeJson(path.join(dir, 'config.json'), config);
     const summary: RunSummary = {
       id,
+      kind: 'pursuit',
       name: config.name ?? `${config.pursuit.algorithm} ${config.layers.length}-layer`,
       algorithm: config.pursuit.algorithm,
       status: 'queued',
@@ -155,7 +156,8 @@ export class Project {
 
   async readRun(id: string): Promise<RunDetail> {
     const dir = this.runDir(id);
-    const config = RunConfig.safeParse(await readJson(path.join(dir, 'config.json'), 'run configuration'));
+    const raw = await readJson(path.join(dir, 'config.json'), 'run configuration');
+    const config = z.union([RunConfig, LearnConfig]).safeParse(raw);
     if (!config.success) throw new StudioError('invalid-input', `runs/${id}/config.json is malformed`, id);
     return { summary: await this.readStatus(id), config: config.data, metrics: await this.readMetrics(id) };
   }

@@ -77,6 +77,40 @@ export const RunConfig = z
 export type RunConfig = z.infer<typeof RunConfig>;
 export type RunConfigInput = z.input<typeof RunConfig>;
 
+// ---- learning sessions ------------------------------------------------------------------------------------
+
+export const LearnMethod = z.enum(['ksvd', 'mod', 'online-dl', 'cdl', 'mlcsc-unsupervised', 'unrolled-supervised']);
+export type LearnMethod = z.infer<typeof LearnMethod>;
+
+export const SAMPLE_IMAGES = ['camera', 'brick', 'grass', 'gravel', 'coffee-gray', 'chelsea-gray'] as const;
+
+export const LearnData = z.discriminatedUnion('kind', [
+  /** A bundled CC0 test image, box-downsampled by `downsample` (camera 512 → 256 with 2). */
+  z.object({ kind: z.literal('sample'), name: z.enum(SAMPLE_IMAGES), downsample: z.number().int().min(1).max(8).default(2), highPass: z.boolean().default(false) }),
+  /** MNIST from the bundled IDX files: the first `count` images of a split. */
+  z.object({ kind: z.literal('mnist'), split: z.enum(['train', 'test']).default('train'), count: z.number().int().min(1).max(60000) }),
+  z.object({ kind: z.literal('file'), path: FilePath }),
+]);
+export type LearnData = z.infer<typeof LearnData>;
+
+/** Method parameters: checked by the method itself in the engine (each has its own schema there). */
+export const MethodParams = z.record(z.string().max(64), z.union([z.number(), z.string().max(200), z.boolean(), z.array(z.number()).max(64)]));
+
+export const LearnConfig = z.object({
+  name: z.string().max(200).optional(),
+  method: LearnMethod,
+  data: LearnData,
+  params: MethodParams.default({}),
+  /** Outer iterations (epochs × steps for supervised training are counted in steps). */
+  iterations: z.number().int().min(1).max(1_000_000),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+  /** Save a checkpoint every this many iterations (and at the end, and on cancel). */
+  checkpointEvery: z.number().int().min(1).max(1_000_000).default(10),
+  providers: z.array(ProviderName).min(1).optional(),
+});
+export type LearnConfig = z.infer<typeof LearnConfig>;
+export type LearnConfigInput = z.input<typeof LearnConfig>;
+
 export const RunStatus = z.enum(['queued', 'running', 'finished', 'failed', 'cancelled', 'interrupted']);
 export type RunStatus = z.infer<typeof RunStatus>;
 
@@ -92,7 +126,7 @@ export const StudioErrorShape = z.object({
 });
 export type StudioErrorShape = z.infer<typeof StudioErrorShape>;
 
-/** Metrics measured after each chunk of iterations. */
+/** Metrics measured after each chunk of iterations (pursuits) or each step (learning sessions). */
 export const RunMetrics = z.object({
   iteration: z.number().int().nonnegative(),
   objective: z.number(),
@@ -100,6 +134,8 @@ export const RunMetrics = z.object({
   density: z.array(z.number().min(0).max(1)),
   seconds: z.number().nonnegative(),
   layer: z.number().int().positive(),
+  /** Further named figures of a learning session: psnr, ssim, accuracy, rmse, time per step, filter sparsity… */
+  values: z.record(z.string().max(64), z.number()).optional(),
 });
 export type RunMetrics = z.infer<typeof RunMetrics>;
 
@@ -113,7 +149,10 @@ export const LayerSummary = z.object({
 export const RunSummary = z.object({
   id: Id,
   name: z.string(),
-  algorithm: PursuitAlgorithm,
+  /** A pursuit run or a learning session. */
+  kind: z.enum(['pursuit', 'learning']).default('pursuit'),
+  /** The pursuit algorithm, or the learning method. */
+  algorithm: z.union([PursuitAlgorithm, LearnMethod]),
   status: RunStatus,
   createdAt: z.string(),
   finishedAt: z.string().optional(),
@@ -122,12 +161,14 @@ export const RunSummary = z.object({
   provider: ProviderName.optional(),
   error: StudioErrorShape.optional(),
   layers: z.array(LayerSummary).optional(),
+  /** Learning sessions: the iteration of the last checkpoint saved, from which the session can resume. */
+  checkpointIteration: z.number().int().nonnegative().optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 
 export const RunDetail = z.object({
   summary: RunSummary,
-  config: RunConfig,
+  config: z.union([RunConfig, LearnConfig]),
   metrics: z.array(RunMetrics),
 });
 export type RunDetail = z.infer<typeof RunDetail>;
@@ -185,6 +226,10 @@ export const OPERATIONS = {
   'projects.current': { params: Empty, result: ProjectSummary.nullable() },
   'projects.recent': { params: Empty, result: z.array(RecentProject) },
   'runs.start': { params: z.object({ config: RunConfig }).strict(), result: z.object({ runId: Id }) },
+  /** Starts a learning session (a run of kind 'learning'); cancel it with runs.cancel. */
+  'sessions.start': { params: z.object({ config: LearnConfig }).strict(), result: z.object({ runId: Id }) },
+  /** Continues a stopped, failed or interrupted session from its last checkpoint. */
+  'sessions.resume': { params: RunRef, result: z.object({ runId: Id }) },
   'runs.cancel': { params: RunRef, result: z.object({ cancelled: z.boolean() }) },
   'runs.list': { params: Empty, result: z.array(RunSummary) },
   'runs.get': { params: RunRef, result: RunDetail },

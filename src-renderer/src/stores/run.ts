@@ -183,7 +183,8 @@ export const useRunStore = defineStore('run', () => {
         return;
       }
       const d = detail.value;
-      config.value = d.config;
+      // Learning sessions have their own view; this store shows pursuit runs.
+      config.value = 'pursuit' in d.config ? d.config : null;
       // Events that arrived during the fetch are newer than the fetched state: merge, do not overwrite.
       series.value = seriesFromMetrics([...d.metrics, ...liveMetrics]);
       if (summary.value === null) {
@@ -192,7 +193,7 @@ export const useRunStore = defineStore('run', () => {
         error.value = d.summary.error ?? null;
       }
       if (progress.value === null) {
-        const total = plannedIterations(d.config);
+        const total = 'pursuit' in d.config ? plannedIterations(d.config) : d.config.iterations;
         const done = d.summary.status === 'finished' ? 1 : total > 0 ? Math.min(1, d.summary.iterations / total) : 0;
         progress.value = { fraction: done, iteration: d.summary.iterations, total };
       }

@@ -14,7 +14,7 @@ const INFO = { version: '0.1.0', onnxruntime: '1.30.0', providers: { available: 
 const CONFIG: RunConfig = formToConfig(defaultForm());
 
 function summary(id: string, status: RunSummary['status'], extra: Partial<RunSummary> = {}): RunSummary {
-  return { id, name: id, algorithm: 'ml-fista', status, createdAt: '2026-01-01T00:00:00Z', iterations: 0, ...extra };
+  return { id, name: id, kind: 'pursuit', algorithm: 'ml-fista', status, createdAt: '2026-01-01T00:00:00Z', iterations: 0, ...extra };
 }
 
 function project(runs: RunSummary[] = []): ProjectSummary {
