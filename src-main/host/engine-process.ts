@@ -49,6 +49,7 @@ export interface JobListener {
   preview(m: Extract<WorkerToHost, { type: 'preview' }>): void;
   done(m: Extract<WorkerToHost, { type: 'done' }>): void;
   failed(error: StudioErrorShape): void;
+  checkpoint?(m: Extract<WorkerToHost, { type: 'checkpoint' }>): void;
 }
 
 export class EngineSupervisor {
@@ -76,6 +77,11 @@ export class EngineSupervisor {
   start(jobId: string, config: Extract<HostToWorker, { type: 'start' }>['config'], listener: JobListener): void {
     this.jobs.set(jobId, listener);
     this.ensure().send({ type: 'start', jobId, config });
+  }
+
+  learn(jobId: string, config: Extract<HostToWorker, { type: 'learn' }>['config'], resume: Extract<HostToWorker, { type: 'learn' }>['resume'], listener: JobListener): void {
+    this.jobs.set(jobId, listener);
+    this.ensure().send(resume ? { type: 'learn', jobId, config, resume } : { type: 'learn', jobId, config });
   }
 
   cancel(jobId: string): boolean {
@@ -148,6 +154,9 @@ export class EngineSupervisor {
         return;
       case 'preview':
         this.jobs.get(m.jobId)?.preview(m);
+        return;
+      case 'checkpoint':
+        this.jobs.get(m.jobId)?.checkpoint?.(m);
         return;
       case 'done': {
         const l = this.jobs.get(m.jobId);

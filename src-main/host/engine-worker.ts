@@ -5,11 +5,14 @@
 import { DataFormatError } from '../engine/io';
 import { loadSignalFile } from '../engine/io/signal-files';
 import { runPursuitJob } from '../engine/jobs/pursuit-job';
+import { UnknownMethodError, runLearningJob } from '../engine/jobs/learning-job';
+import '../engine/learn/register';
 import { probeProviders } from '../engine/runtime/providers';
 import { DEFAULT_PROVIDER_ORDER, Runtime, type HostTensor } from '../engine/runtime/session';
 import { DivergenceError, PursuitInputError } from '../engine/pursuit';
 import { ShapeError } from '../engine/graph/shapes';
-import type { StudioErrorShape } from '../../src-shared/contract';
+import { ZodError } from 'zod';
+import { describeIssues, type StudioErrorShape } from '../../src-shared/contract';
 import { HostToWorker, type WorkerToHost } from './protocol';
 
 interface Port {
@@ -29,6 +32,9 @@ function toError(err: unknown): StudioErrorShape {
   if (err instanceof DataFormatError) return { code: 'invalid-input', message, where: err.file };
   if (err instanceof PursuitInputError || err instanceof ShapeError) return { code: 'invalid-input', message };
   if (err instanceof DivergenceError) return { code: 'diverged', message };
+  if (err instanceof UnknownMethodError) return { code: 'unavailable', message };
+  if (err instanceof ZodError) return { code: 'invalid-input', message: `parameters: ${describeIssues(err.issues)}` };
+  if (/diverged/.test(message)) return { code: 'diverged', message };
   return { code: 'internal', message };
 }
 
@@ -86,6 +92,51 @@ port.listen((raw) => {
             finalObjective: result.history.at(-1)?.objective ?? result.layers.at(-1)?.objective,
             layers: result.layers.map((l) => ({ layer: l.layer, objective: l.objective, nnz: l.nnz, density: l.density })),
             tensors: Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, plain(t)])),
+          });
+        } catch (err) {
+          port.post({ type: 'failed', jobId: msg.jobId, error: toError(err) });
+        } finally {
+          jobs.delete(msg.jobId);
+        }
+      });
+      break;
+    }
+    case 'learn': {
+      const abort = new AbortController();
+      jobs.set(msg.jobId, abort);
+      queue = queue.then(async () => {
+        try {
+          const outcome = await runLearningJob(
+            runtimeFor(msg.config.providers),
+            msg.config,
+            {
+              progress: (p) =>
+                port.post({
+                  type: 'progress',
+                  jobId: msg.jobId,
+                  progress: { iteration: p.iteration, totalIterations: p.totalIterations, objective: p.report.objective, density: p.report.density ?? [], seconds: p.seconds, layer: Math.max(1, p.report.density?.length ?? 1), values: p.report.values },
+                }),
+              preview: (p) =>
+                port.post({
+                  type: 'preview',
+                  jobId: msg.jobId,
+                  preview: { atoms: p.atoms.map((a) => ({ layer: a.layer, images: plain(a.images) })), input: p.input && plain(p.input), reconstruction: p.reconstruction && plain(p.reconstruction) },
+                }),
+              checkpoint: (iteration, saved) =>
+                port.post({ type: 'checkpoint', jobId: msg.jobId, iteration, saved: { json: saved.json, tensors: Object.fromEntries(Object.entries(saved.tensors).map(([k, t]) => [k, plain(t)])) } }),
+            },
+            abort.signal,
+            msg.resume && { iteration: msg.resume.iteration, saved: msg.resume.saved },
+          );
+          port.post({
+            type: 'done',
+            jobId: msg.jobId,
+            cancelled: outcome.cancelled,
+            iterations: outcome.iterations,
+            provider: runtimeFor(msg.config.providers).lastProvider ?? 'cpu',
+            ...(outcome.finalObjective !== undefined ? { finalObjective: outcome.finalObjective } : {}),
+            layers: [],
+            tensors: Object.fromEntries(Object.entries(outcome.tensors).map(([k, t]) => [k, plain(t)])),
           });
         } catch (err) {
           port.post({ type: 'failed', jobId: msg.jobId, error: toError(err) });

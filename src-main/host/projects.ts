@@ -9,7 +9,7 @@
  * never half of one. A torn last metrics line (a crash mid-append) is skipped when read.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, appendFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, appendFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { LearnConfig, RunConfig, RunMetrics, RunSummary, StudioError, type ProjectSummary, type RunDetail, type RunPreview } from '../../src-shared/contract';
@@ -115,16 +115,17 @@ export class Project {
     return changed;
   }
 
-  async createRun(config: RunConfig): Promise<RunSummary> {
+  async createRun(config: RunConfig | LearnConfig): Promise<RunSummary> {
     const id = newRunId();
     const dir = path.join(this.dir, 'runs', id);
     await mkdir(dir, { recursive: true });
     await writeJson(path.join(dir, 'config.json'), config);
+    const pursuit = 'pursuit' in config;
     const summary: RunSummary = {
       id,
-      kind: 'pursuit',
-      name: config.name ?? `${config.pursuit.algorithm} ${config.layers.length}-layer`,
-      algorithm: config.pursuit.algorithm,
+      kind: pursuit ? 'pursuit' : 'learning',
+      name: config.name ?? (pursuit ? `${config.pursuit.algorithm} ${config.layers.length}-layer` : `${config.method} on ${config.data.kind === 'sample' ? config.data.name : config.data.kind}`),
+      algorithm: pursuit ? config.pursuit.algorithm : config.method,
       status: 'queued',
       createdAt: new Date().toISOString(),
       iterations: 0,
@@ -154,6 +155,47 @@ export class Project {
     await writeNpyFile(path.join(this.runDir(id), `${name}.npy`), { dtype: 'float32', shape: [...t.shape], data: t.data });
   }
 
+  /**
+   * Saves a session checkpoint: tensors and state into `checkpoints/<iteration>/`, then the pointer
+   * `checkpoint.json` atomically, then older checkpoints are removed. A crash at any point leaves the
+   * pointer naming a complete checkpoint.
+   */
+  async writeCheckpoint(id: string, iteration: number, saved: { json: unknown; tensors: Record<string, { shape: readonly number[]; data: Float32Array }> }): Promise<void> {
+    const runDir = this.runDir(id);
+    const name = String(iteration).padStart(9, '0');
+    const dir = path.join(runDir, 'checkpoints', name);
+    await mkdir(dir, { recursive: true });
+    for (const [tensor, t] of Object.entries(saved.tensors)) {
+      if (!/^[A-Za-z0-9_]+$/.test(tensor)) throw new StudioError('invalid-input', `checkpoint tensor name ${tensor} is not a plain file stem`);
+      await writeNpyFile(path.join(dir, `${tensor}.npy`), { dtype: 'float32', shape: [...t.shape], data: t.data });
+    }
+    await writeJson(path.join(dir, 'state.json'), { iteration, state: saved.json, tensors: Object.keys(saved.tensors) });
+    await writeJson(path.join(runDir, 'checkpoint.json'), { iteration, dir: `checkpoints/${name}` });
+    for (const old of await readdir(path.join(runDir, 'checkpoints'))) if (old !== name) await rm(path.join(runDir, 'checkpoints', old), { recursive: true, force: true });
+  }
+
+  async readCheckpoint(id: string): Promise<{ iteration: number; saved: { json: unknown; tensors: Record<string, { dtype: 'float32'; shape: number[]; data: Float32Array }> } } | undefined> {
+    const runDir = this.runDir(id);
+    let pointer: unknown;
+    try {
+      pointer = JSON.parse(await readFile(path.join(runDir, 'checkpoint.json'), 'utf8'));
+    } catch {
+      return undefined;
+    }
+    const p = z.object({ iteration: z.number().int().nonnegative(), dir: z.string().regex(/^checkpoints\/\d+$/) }).safeParse(pointer);
+    if (!p.success) throw new StudioError('invalid-input', `runs/${id}/checkpoint.json is malformed`, id);
+    const dir = path.join(runDir, p.data.dir);
+    const state = z.object({ iteration: z.number(), state: z.unknown(), tensors: z.array(z.string().regex(/^[A-Za-z0-9_]+$/)) }).safeParse(await readJson(path.join(dir, 'state.json'), 'checkpoint state'));
+    if (!state.success) throw new StudioError('invalid-input', `${p.data.dir}/state.json of run ${id} is malformed`, id);
+    const tensors: Record<string, { dtype: 'float32'; shape: number[]; data: Float32Array }> = {};
+    for (const name of state.data.tensors) {
+      const a = await readNpyFile(path.join(dir, `${name}.npy`));
+      if (a.dtype !== 'float32') throw new StudioError('invalid-input', `checkpoint tensor ${name} of run ${id} is ${a.dtype}, not float32`, id);
+      tensors[name] = { dtype: 'float32', shape: [...a.shape], data: a.data as Float32Array };
+    }
+    return { iteration: p.data.iteration, saved: { json: state.data.state, tensors } };
+  }
+
   async readRun(id: string): Promise<RunDetail> {
     const dir = this.runDir(id);
     const raw = await readJson(path.join(dir, 'config.json'), 'run configuration');
@@ -169,12 +211,16 @@ export class Project {
     } catch {
       return [];
     }
-    const out: RunMetrics[] = [];
+    let out: RunMetrics[] = [];
     for (const line of text.split('\n')) {
       if (!line.trim()) continue;
       try {
         const m = RunMetrics.safeParse(JSON.parse(line));
-        if (m.success) out.push(m.data);
+        if (!m.success) continue;
+        // A session resumed from a checkpoint repeats the iterations after it: the later lines supersede.
+        const last = out[out.length - 1];
+        if (last && m.data.iteration <= last.iteration && m.data.layer === last.layer) out = out.filter((x) => x.iteration < m.data.iteration);
+        out.push(m.data);
       } catch {
         // A torn line from a crash mid-append.
       }

@@ -3,7 +3,7 @@
  * serialisation, Electron's structured clone); both sides validate what they receive.
  */
 import { z } from 'zod';
-import { DataInfo, Float32Tensor, Id, ProviderName, RunConfig, StudioErrorShape } from '../../src-shared/contract';
+import { DataInfo, Float32Tensor, Id, LearnConfig, ProviderName, RunConfig, StudioErrorShape } from '../../src-shared/contract';
 
 export const JobProgressMessage = z.object({
   iteration: z.number().int().nonnegative(),
@@ -12,7 +12,12 @@ export const JobProgressMessage = z.object({
   density: z.array(z.number()),
   seconds: z.number(),
   layer: z.number().int().positive(),
+  values: z.record(z.string(), z.number()).optional(),
 });
+
+const TensorMap = z.record(z.string().regex(/^[A-Za-z0-9_]+$/), Float32Tensor);
+
+export const SavedStateMessage = z.object({ json: z.unknown(), tensors: TensorMap });
 
 export const PreviewMessage = z.object({
   atoms: z.array(z.object({ layer: z.number().int().positive(), images: Float32Tensor })),
@@ -24,6 +29,7 @@ export const LayerReportMessage = z.object({ layer: z.number().int().positive(),
 
 export const HostToWorker = z.discriminatedUnion('type', [
   z.object({ type: z.literal('start'), jobId: Id, config: RunConfig }),
+  z.object({ type: z.literal('learn'), jobId: Id, config: LearnConfig, resume: z.object({ iteration: z.number().int().nonnegative(), saved: SavedStateMessage }).optional() }),
   z.object({ type: z.literal('cancel'), jobId: Id }),
   z.object({ type: z.literal('info'), requestId: z.number().int() }),
   z.object({ type: z.literal('inspect'), requestId: z.number().int(), path: z.string() }),
@@ -45,9 +51,10 @@ export const WorkerToHost = z.discriminatedUnion('type', [
     provider: ProviderName,
     finalObjective: z.number().optional(),
     layers: z.array(LayerReportMessage),
-    tensors: z.record(z.string().regex(/^[A-Za-z0-9_]+$/), Float32Tensor),
+    tensors: TensorMap,
   }),
   z.object({ type: z.literal('failed'), jobId: Id, error: StudioErrorShape }),
+  z.object({ type: z.literal('checkpoint'), jobId: Id, iteration: z.number().int().nonnegative(), saved: SavedStateMessage }),
   /** The answer to an info/inspect request: `result` when ok, `error` otherwise. */
   z.object({ type: z.literal('reply'), requestId: z.number().int(), ok: z.boolean(), result: z.unknown().optional(), error: StudioErrorShape.optional() }),
 ]);

@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import {
+  LearnConfig,
   RecentProject,
   StudioError,
   type EventName,
@@ -17,7 +18,7 @@ import {
 } from '../../src-shared/contract';
 import { writeFileAtomic } from '../engine/io/fileio';
 import { APP_VERSION } from '../engine/version';
-import { EngineSupervisor, nodeEngineChannel, type EngineChannelFactory } from './engine-process';
+import { EngineSupervisor, nodeEngineChannel, type EngineChannelFactory, type JobListener } from './engine-process';
 import { PathGuard } from './paths';
 import { Project } from './projects';
 import type { HostEventListener, StudioHost, StudioHostOptions } from './types';
@@ -96,24 +97,28 @@ export async function createStudioHost(options: StudioHostOptions, engineFactory
     return { ...config, source, layers };
   }
 
-  async function startRun(rawConfig: RunConfig): Promise<{ runId: string }> {
-    const p = requireProject();
-    const config = checkConfigPaths(rawConfig);
-    const created = await p.createRun(config);
-    emitStatus(created);
-    const runId = created.id;
+  /** Listens to one job of the engine and keeps its run folder and the clients up to date. */
+  function jobListener(p: Project, runId: string): JobListener {
     let started = false;
     const markRunning = () => {
       if (started) return;
       started = true;
       const s = { ...live.get(runId)!, status: 'running' as const };
+      delete (s as { error?: unknown }).error;
       void chain(runId, () => p.writeStatus(s));
       emitStatus(s);
     };
-    engine.start(runId, config, {
+    return {
       progress: (m) => {
         markRunning();
-        const metrics = { iteration: m.progress.iteration, objective: m.progress.objective, density: m.progress.density.map((d) => Math.min(1, Math.max(0, d))), seconds: m.progress.seconds, layer: m.progress.layer };
+        const metrics = {
+          iteration: m.progress.iteration,
+          objective: m.progress.objective,
+          density: m.progress.density.map((d) => Math.min(1, Math.max(0, d))),
+          seconds: m.progress.seconds,
+          layer: m.progress.layer,
+          ...(m.progress.values ? { values: m.progress.values } : {}),
+        };
         void chain(runId, () => p.appendMetrics(runId, metrics));
         const total = m.progress.totalIterations;
         emit('run.progress', { runId, fraction: total > 0 ? Math.min(1, m.progress.iteration / total) : 1, totalIterations: total, metrics });
@@ -122,6 +127,14 @@ export async function createStudioHost(options: StudioHostOptions, engineFactory
       preview: (m) => {
         markRunning();
         emit('run.preview', { runId, ...m.preview });
+      },
+      checkpoint: (m) => {
+        void chain(runId, async () => {
+          await p.writeCheckpoint(runId, m.iteration, m.saved);
+          const s: RunSummary = { ...live.get(runId)!, checkpointIteration: m.iteration };
+          live.set(runId, s);
+          await p.writeStatus(s);
+        });
       },
       done: (m) => {
         void chain(runId, async () => {
@@ -132,7 +145,7 @@ export async function createStudioHost(options: StudioHostOptions, engineFactory
             finishedAt: new Date().toISOString(),
             iterations: m.iterations,
             provider: m.provider,
-            layers: m.layers,
+            ...(m.layers.length ? { layers: m.layers } : {}),
             ...(m.finalObjective !== undefined ? { finalObjective: m.finalObjective } : {}),
           };
           await p.writeStatus(s);
@@ -146,7 +159,41 @@ export async function createStudioHost(options: StudioHostOptions, engineFactory
           emitStatus(s);
         });
       },
-    });
+    };
+  }
+
+  async function startRun(rawConfig: RunConfig): Promise<{ runId: string }> {
+    const p = requireProject();
+    const config = checkConfigPaths(rawConfig);
+    const created = await p.createRun(config);
+    emitStatus(created);
+    engine.start(created.id, config, jobListener(p, created.id));
+    return { runId: created.id };
+  }
+
+  async function startSession(rawConfig: LearnConfig): Promise<{ runId: string }> {
+    const p = requireProject();
+    const config = rawConfig.data.kind === 'file' ? { ...rawConfig, data: { ...rawConfig.data, path: guard.check(rawConfig.data.path, 'data file') } } : rawConfig;
+    const created = await p.createRun(config);
+    emitStatus(created);
+    engine.learn(created.id, config, undefined, jobListener(p, created.id));
+    return { runId: created.id };
+  }
+
+  async function resumeSession(runId: string): Promise<{ runId: string }> {
+    const p = requireProject();
+    if (engine.isRunning(runId)) throw new StudioError('invalid-request', `run ${runId} is still running`, runId);
+    const detail = await p.readRun(runId);
+    const parsed = LearnConfig.safeParse(detail.config);
+    if (!parsed.success) throw new StudioError('invalid-request', `run ${runId} is a pursuit run, not a learning session; start it again instead`, runId);
+    if (detail.summary.status === 'finished') throw new StudioError('invalid-request', `session ${runId} has finished; there is nothing to resume`, runId);
+    const checkpoint = await p.readCheckpoint(runId);
+    const summary: RunSummary = { ...detail.summary, status: 'queued' };
+    delete (summary as { finishedAt?: string }).finishedAt;
+    delete (summary as { error?: unknown }).error;
+    await p.writeStatus(summary);
+    emitStatus(summary);
+    engine.learn(runId, parsed.data, checkpoint, jobListener(p, runId));
     return { runId };
   }
 
@@ -165,6 +212,8 @@ export async function createStudioHost(options: StudioHostOptions, engineFactory
       return guard.allowedRoots ? recent.filter((r) => { try { guard.check(r.dir, 'project'); return true; } catch { return false; } }) : recent;
     },
     'runs.start': async ({ config }) => startRun(config),
+    'sessions.start': async ({ config }) => startSession(config),
+    'sessions.resume': async ({ runId }) => resumeSession(runId),
     'runs.cancel': async ({ runId }) => ({ cancelled: engine.cancel(runId) }),
     'runs.list': async () => requireProject().listRuns(),
     'runs.get': async ({ runId }) => {

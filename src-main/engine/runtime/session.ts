@@ -88,6 +88,8 @@ export class Runtime {
   private readonly cache = new Map<string, Promise<CachedSession>>();
   private readonly unavailable = new Map<ProviderName, string>();
   private readonly cacheLimit: number;
+  /** The provider of the most recent run. */
+  lastProvider: ProviderName | undefined;
 
   constructor(options: RuntimeOptions = {}) {
     // Provider failures are caught and reported by the fallback below; ONNX Runtime's own logger would
@@ -152,6 +154,7 @@ export class Runtime {
       ortFeeds[input.name] = new ort.Tensor(ORT_TYPE[t.dtype], t.data as never, [...t.shape]);
     }
     const results = await session.run(ortFeeds);
+    this.lastProvider = provider;
     const outputs: Record<string, HostTensor> = {};
     for (const out of graph.outputs) {
       const r = results[out.name]!;
