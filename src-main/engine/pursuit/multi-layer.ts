@@ -134,6 +134,8 @@ export async function multiLayerPursuit(runtime: Runtime, problem: PursuitProble
   const forward = await runtime.run(buildForwardPass(s), modelFeeds);
   const initialCodes = problem.layers.map((_, i) => forward.outputs[`gamma${i + 1}`]!);
   const initialObjective = (forward.outputs.objective!.data as Float32Array)[0]!;
+  // The forward pass is iteration 0: reporting it lets charts show how far the iterations move from the CNN.
+  options.onProgress?.({ algorithm, iteration: 0, totalIterations: options.iterations, layer: K, objective: initialObjective, relativeChange: 1, seconds: (performance.now() - startedAt) / 1000, codes: initialCodes });
   const graphs = new Map<number, GraphIR>();
   const run = await iterate<MultiLayerState>(
     { codes: initialCodes, z: initialCodes[K - 1]! },
