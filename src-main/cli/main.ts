@@ -4,6 +4,7 @@ import { APP_VERSION } from '../engine/version';
 import { registerBench } from './commands/bench';
 import { registerInfo } from './commands/info';
 import { registerPursue } from './commands/pursue';
+import { registerTrain } from './commands/train';
 import { registerServe } from './commands/serve';
 import { CliError, reportError } from './output';
 
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerInfo(program);
   registerPursue(program);
+  registerTrain(program);
   registerBench(program);
   registerServe(program);
   return program;

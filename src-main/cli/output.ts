@@ -2,6 +2,7 @@
 import { DataFormatError } from '../engine/io';
 import { DivergenceError, PursuitInputError } from '../engine/pursuit';
 import { ShapeError } from '../engine/graph/shapes';
+import { StudioError } from '../../src-shared/contract';
 
 /** An error the user can fix; printed without a stack trace. */
 export class CliError extends Error {
@@ -11,7 +12,7 @@ export class CliError extends Error {
   }
 }
 
-const USER_ERRORS = [CliError, DataFormatError, PursuitInputError, DivergenceError, ShapeError];
+const USER_ERRORS = [CliError, DataFormatError, PursuitInputError, DivergenceError, ShapeError, StudioError];
 
 export function reportError(err: unknown, json: boolean): number {
   const known = USER_ERRORS.some((E) => err instanceof E);
