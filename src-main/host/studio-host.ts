@@ -2,7 +2,7 @@
  * The host: implements the contract's operations over projects on disk and the engine process. Every
  * front door (Electron IPC, the headless WebSocket, the CLI) binds these same handlers.
  */
-import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -18,6 +18,8 @@ import {
 } from '../../src-shared/contract';
 import { writeFileAtomic } from '../engine/io/fileio';
 import { APP_VERSION } from '../engine/version';
+import { AVAILABLE_METHODS as availableMethods } from '../engine/learn/available';
+import { METHOD_SPECS, ParamError, checkParams } from '../engine/learn/specs';
 import { EngineSupervisor, nodeEngineChannel, type EngineChannelFactory, type JobListener } from './engine-process';
 import { PathGuard } from './paths';
 import { Project } from './projects';
@@ -174,6 +176,13 @@ export async function createStudioHost(options: StudioHostOptions, engineFactory
   async function startSession(rawConfig: LearnConfig): Promise<{ runId: string }> {
     const p = requireProject();
     const config = rawConfig.data.kind === 'file' ? { ...rawConfig, data: { ...rawConfig.data, path: guard.check(rawConfig.data.path, 'data file') } } : rawConfig;
+    if (!availableMethods.includes(config.method)) throw new StudioError('unavailable', `the learning method ${config.method} is not available in this build`, 'method');
+    try {
+      checkParams(config.method, config.params);
+    } catch (err) {
+      if (err instanceof ParamError) throw new StudioError('invalid-input', err.message, 'params');
+      throw err;
+    }
     const created = await p.createRun(config);
     emitStatus(created);
     engine.learn(created.id, config, undefined, jobListener(p, created.id));
@@ -212,6 +221,7 @@ export async function createStudioHost(options: StudioHostOptions, engineFactory
       return guard.allowedRoots ? recent.filter((r) => { try { guard.check(r.dir, 'project'); return true; } catch { return false; } }) : recent;
     },
     'runs.start': async ({ config }) => startRun(config),
+    'sessions.methods': async () => METHOD_SPECS.filter((m) => availableMethods.includes(m.method)),
     'sessions.start': async ({ config }) => startSession(config),
     'sessions.resume': async ({ runId }) => resumeSession(runId),
     'runs.cancel': async ({ runId }) => ({ cancelled: engine.cancel(runId) }),
@@ -230,10 +240,17 @@ export async function createStudioHost(options: StudioHostOptions, engineFactory
       } catch (err) {
         throw new StudioError('not-found', `cannot list ${target}: ${(err as Error).message}`, target);
       }
-      const listed = entries
-        .filter((e) => !e.name.startsWith('.') && (e.isDirectory() || e.isFile()))
-        .map((e) => ({ name: e.name, path: path.join(target, e.name), kind: e.isDirectory() ? ('directory' as const) : ('file' as const) }))
-        .sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'directory' ? -1 : 1));
+      const visible = entries.filter((e) => !e.name.startsWith('.') && (e.isDirectory() || e.isFile()));
+      const listed = (
+        await Promise.all(
+          visible.map(async (e) => {
+            const full = path.join(target, e.name);
+            if (e.isDirectory()) return { name: e.name, path: full, kind: 'directory' as const };
+            const size = await stat(full).then((st) => st.size, () => undefined);
+            return size === undefined ? { name: e.name, path: full, kind: 'file' as const } : { name: e.name, path: full, kind: 'file' as const, size };
+          }),
+        )
+      ).sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'directory' ? -1 : 1));
       let parent: string | null = path.dirname(target);
       if (parent === target) parent = null;
       else {

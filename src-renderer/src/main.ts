@@ -2,9 +2,10 @@
  * Start-up: connect to the engine host (preload or WebSocket), then mount the workbench with its
  * stores. If the connection cannot be made, or closes later, a full-page message says why and what to do.
  */
+// First: before any schema is built (see zod-setup.ts).
+import './zod-setup';
 import { createPinia } from 'pinia';
 import { createApp, ref } from 'vue';
-import { config as zodConfig } from 'zod';
 import App from './App.vue';
 import { provideStudioClient } from './client';
 import ConnectionMessage from './components/ConnectionMessage.vue';
@@ -25,8 +26,6 @@ function applyEarlyTheme() {
 }
 
 async function boot() {
-  // Zod probes `new Function` to speed up parsing; under this page's CSP the probe is refused and reported.
-  zodConfig({ jitless: true });
   applyEarlyTheme();
   const lost = ref<ConnectionError | null>(null);
   try {

@@ -111,6 +111,32 @@ export const LearnConfig = z.object({
 export type LearnConfig = z.infer<typeof LearnConfig>;
 export type LearnConfigInput = z.input<typeof LearnConfig>;
 
+/** How the UI should render one method parameter; the engine validates the values against the same spec. */
+export const ParamSpec = z.object({
+  name: z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/),
+  label: z.string(),
+  kind: z.enum(['number', 'integer', 'boolean', 'choice', 'integers']),
+  default: z.union([z.number(), z.boolean(), z.string(), z.array(z.number())]),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  choices: z.array(z.string()).optional(),
+  /** One or two sentences, citing the paper where the parameter comes from. */
+  help: z.string(),
+});
+export type ParamSpec = z.infer<typeof ParamSpec>;
+
+export const MethodSpec = z.object({
+  method: LearnMethod,
+  title: z.string(),
+  /** The paper the method implements. */
+  citation: z.string(),
+  summary: z.string(),
+  data: z.array(z.enum(['sample', 'mnist', 'file'])).min(1),
+  defaultIterations: z.number().int().positive(),
+  params: z.array(ParamSpec),
+});
+export type MethodSpec = z.infer<typeof MethodSpec>;
+
 export const RunStatus = z.enum(['queued', 'running', 'finished', 'failed', 'cancelled', 'interrupted']);
 export type RunStatus = z.infer<typeof RunStatus>;
 
@@ -226,6 +252,8 @@ export const OPERATIONS = {
   'projects.current': { params: Empty, result: ProjectSummary.nullable() },
   'projects.recent': { params: Empty, result: z.array(RecentProject) },
   'runs.start': { params: z.object({ config: RunConfig }).strict(), result: z.object({ runId: Id }) },
+  /** The learning methods this engine offers, with their parameters. */
+  'sessions.methods': { params: Empty, result: z.array(MethodSpec) },
   /** Starts a learning session (a run of kind 'learning'); cancel it with runs.cancel. */
   'sessions.start': { params: z.object({ config: LearnConfig }).strict(), result: z.object({ runId: Id }) },
   /** Continues a stopped, failed or interrupted session from its last checkpoint. */
