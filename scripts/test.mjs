@@ -39,6 +39,9 @@ for (const [layer, args] of typechecks) {
 }
 check('layer rules', step('layer rules', 'node', ['scripts/check-layers.mjs']));
 
+// The packaging test inspects the built bundles, and the browser tests serve them: build once, first.
+check('build (electron-vite)', step('build', 'npx', ['electron-vite', 'build']));
+
 const vitestJson = path.join(reports, 'vitest.json');
 step('unit tests', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile=${vitestJson}`]);
 if (existsSync(vitestJson)) {
