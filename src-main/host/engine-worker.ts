@@ -2,7 +2,7 @@
  * The engine process: hosts ONNX Runtime and runs jobs, one at a time, off the UI's process. Started by the
  * host as a Node child process (headless, CLI) or an Electron utility process (desktop app).
  */
-import { DataFormatError } from '../engine/io';
+import { DataFormatError, type NdArray } from '../engine/io';
 import { loadSignalFile } from '../engine/io/signal-files';
 import { runPursuitJob } from '../engine/jobs/pursuit-job';
 import { UnknownMethodError, runLearningJob } from '../engine/jobs/learning-job';
@@ -36,6 +36,15 @@ function toError(err: unknown): StudioErrorShape {
   if (err instanceof ZodError) return { code: 'invalid-input', message: `parameters: ${describeIssues(err.issues)}` };
   if (/diverged/.test(message)) return { code: 'diverged', message };
   return { code: 'internal', message };
+}
+
+function checkpointArrays(tensors: Record<string, NdArray>) {
+  const out: Record<string, { dtype: 'float32' | 'float64' | 'int32' | 'int64' | 'uint8'; shape: number[]; data: NdArray['data'] }> = {};
+  for (const [name, a] of Object.entries(tensors)) {
+    if (a.dtype !== 'float32' && a.dtype !== 'float64' && a.dtype !== 'int32' && a.dtype !== 'int64' && a.dtype !== 'uint8') throw new Error(`checkpoint array ${name} has dtype ${a.dtype}, which checkpoints do not carry`);
+    out[name] = { dtype: a.dtype, shape: [...a.shape], data: a.data };
+  }
+  return out;
 }
 
 function plain(t: HostTensor) {
@@ -122,11 +131,10 @@ port.listen((raw) => {
                   jobId: msg.jobId,
                   preview: { atoms: p.atoms.map((a) => ({ layer: a.layer, images: plain(a.images) })), input: p.input && plain(p.input), reconstruction: p.reconstruction && plain(p.reconstruction) },
                 }),
-              checkpoint: (iteration, saved) =>
-                port.post({ type: 'checkpoint', jobId: msg.jobId, iteration, saved: { json: saved.json, tensors: Object.fromEntries(Object.entries(saved.tensors).map(([k, t]) => [k, plain(t)])) } }),
+              checkpoint: (iteration, saved) => port.post({ type: 'checkpoint', jobId: msg.jobId, iteration, saved: { json: saved.json, tensors: checkpointArrays(saved.tensors) } }),
             },
             abort.signal,
-            msg.resume && { iteration: msg.resume.iteration, saved: msg.resume.saved },
+            msg.resume && { iteration: msg.resume.iteration, saved: { json: msg.resume.saved.json, tensors: msg.resume.saved.tensors as Record<string, NdArray> } },
           );
           port.post({
             type: 'done',

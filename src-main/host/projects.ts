@@ -16,7 +16,7 @@ import { LearnConfig, RunConfig, RunMetrics, RunSummary, StudioError, type Proje
 // Direct module imports: the io index also re-exports loaders that pull in ONNX Runtime, which must stay
 // out of the host process.
 import { writeFileAtomic } from '../engine/io/fileio';
-import { readNpyFile, writeNpyFile } from '../engine/io/npy';
+import { readNpyFile, writeNpyFile, type NdArray } from '../engine/io/npy';
 
 export const PROJECT_SCHEMA_VERSION = 1;
 
@@ -160,21 +160,21 @@ export class Project {
    * `checkpoint.json` atomically, then older checkpoints are removed. A crash at any point leaves the
    * pointer naming a complete checkpoint.
    */
-  async writeCheckpoint(id: string, iteration: number, saved: { json: unknown; tensors: Record<string, { shape: readonly number[]; data: Float32Array }> }): Promise<void> {
+  async writeCheckpoint(id: string, iteration: number, saved: { json: unknown; tensors: Record<string, { dtype: string; shape: readonly number[]; data: unknown }> }): Promise<void> {
     const runDir = this.runDir(id);
     const name = String(iteration).padStart(9, '0');
     const dir = path.join(runDir, 'checkpoints', name);
     await mkdir(dir, { recursive: true });
     for (const [tensor, t] of Object.entries(saved.tensors)) {
       if (!/^[A-Za-z0-9_]+$/.test(tensor)) throw new StudioError('invalid-input', `checkpoint tensor name ${tensor} is not a plain file stem`);
-      await writeNpyFile(path.join(dir, `${tensor}.npy`), { dtype: 'float32', shape: [...t.shape], data: t.data });
+      await writeNpyFile(path.join(dir, `${tensor}.npy`), { dtype: t.dtype, shape: [...t.shape], data: t.data } as NdArray);
     }
     await writeJson(path.join(dir, 'state.json'), { iteration, state: saved.json, tensors: Object.keys(saved.tensors) });
     await writeJson(path.join(runDir, 'checkpoint.json'), { iteration, dir: `checkpoints/${name}` });
     for (const old of await readdir(path.join(runDir, 'checkpoints'))) if (old !== name) await rm(path.join(runDir, 'checkpoints', old), { recursive: true, force: true });
   }
 
-  async readCheckpoint(id: string): Promise<{ iteration: number; saved: { json: unknown; tensors: Record<string, { dtype: 'float32'; shape: number[]; data: Float32Array }> } } | undefined> {
+  async readCheckpoint(id: string): Promise<{ iteration: number; saved: { json: unknown; tensors: Record<string, NdArray> } } | undefined> {
     const runDir = this.runDir(id);
     let pointer: unknown;
     try {
@@ -187,12 +187,8 @@ export class Project {
     const dir = path.join(runDir, p.data.dir);
     const state = z.object({ iteration: z.number(), state: z.unknown(), tensors: z.array(z.string().regex(/^[A-Za-z0-9_]+$/)) }).safeParse(await readJson(path.join(dir, 'state.json'), 'checkpoint state'));
     if (!state.success) throw new StudioError('invalid-input', `${p.data.dir}/state.json of run ${id} is malformed`, id);
-    const tensors: Record<string, { dtype: 'float32'; shape: number[]; data: Float32Array }> = {};
-    for (const name of state.data.tensors) {
-      const a = await readNpyFile(path.join(dir, `${name}.npy`));
-      if (a.dtype !== 'float32') throw new StudioError('invalid-input', `checkpoint tensor ${name} of run ${id} is ${a.dtype}, not float32`, id);
-      tensors[name] = { dtype: 'float32', shape: [...a.shape], data: a.data as Float32Array };
-    }
+    const tensors: Record<string, NdArray> = {};
+    for (const name of state.data.tensors) tensors[name] = await readNpyFile(path.join(dir, `${name}.npy`));
     return { iteration: p.data.iteration, saved: { json: state.data.state, tensors } };
   }
 

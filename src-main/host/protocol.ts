@@ -17,7 +17,14 @@ export const JobProgressMessage = z.object({
 
 const TensorMap = z.record(z.string().regex(/^[A-Za-z0-9_]+$/), Float32Tensor);
 
-export const SavedStateMessage = z.object({ json: z.unknown(), tensors: TensorMap });
+const TYPED = { float32: Float32Array, float64: Float64Array, int32: Int32Array, int64: BigInt64Array, uint8: Uint8Array } as const;
+
+/** A checkpoint array keeps its dtype (float64 dictionaries, integer supports), so resume is exact. */
+export const CheckpointArray = z
+  .object({ dtype: z.enum(['float32', 'float64', 'int32', 'int64', 'uint8']), shape: z.array(z.number().int().nonnegative()), data: z.unknown() })
+  .refine((a) => a.data instanceof TYPED[a.dtype] && (a.data as { length: number }).length === a.shape.reduce((x, y) => x * y, 1), { message: 'checkpoint array data does not match its dtype and shape' });
+
+export const SavedStateMessage = z.object({ json: z.unknown(), tensors: z.record(z.string().regex(/^[A-Za-z0-9_]+$/), CheckpointArray) });
 
 export const PreviewMessage = z.object({
   atoms: z.array(z.object({ layer: z.number().int().positive(), images: Float32Tensor })),

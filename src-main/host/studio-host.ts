@@ -197,12 +197,17 @@ export async function createStudioHost(options: StudioHostOptions, engineFactory
     if (!parsed.success) throw new StudioError('invalid-request', `run ${runId} is a pursuit run, not a learning session; start it again instead`, runId);
     if (detail.summary.status === 'finished') throw new StudioError('invalid-request', `session ${runId} has finished; there is nothing to resume`, runId);
     const checkpoint = await p.readCheckpoint(runId);
+    if (checkpoint) {
+      for (const [name, a] of Object.entries(checkpoint.saved.tensors)) {
+        if (!['float32', 'float64', 'int32', 'int64', 'uint8'].includes(a.dtype)) throw new StudioError('invalid-input', `checkpoint array ${name} of run ${runId} has dtype ${a.dtype}, which no method writes`, runId);
+      }
+    }
     const summary: RunSummary = { ...detail.summary, status: 'queued' };
     delete (summary as { finishedAt?: string }).finishedAt;
     delete (summary as { error?: unknown }).error;
     await p.writeStatus(summary);
     emitStatus(summary);
-    engine.learn(runId, parsed.data, checkpoint, jobListener(p, runId));
+    engine.learn(runId, parsed.data, checkpoint as Parameters<typeof engine.learn>[2], jobListener(p, runId));
     return { runId };
   }
 

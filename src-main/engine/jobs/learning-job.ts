@@ -5,6 +5,7 @@
  * all their randomness in their state, so a resumed session ends exactly where an uninterrupted one would.
  */
 import type { LearnConfig, LearnMethod } from '../../../src-shared/contract';
+import type { NdArray } from '../io';
 import type { HostTensor, Runtime } from '../runtime/session';
 import type { JobPreview } from './pursuit-job';
 import { loadLearnData, type LearnDataset } from './learn-data';
@@ -23,9 +24,10 @@ export interface StepReport {
   readonly values?: Record<string, number>;
 }
 
+/** A method's whole state: small values as JSON, arrays (any NumPy dtype) as tensors. */
 export interface SavedState {
   readonly json: unknown;
-  readonly tensors: Record<string, HostTensor>;
+  readonly tensors: Record<string, NdArray>;
 }
 
 export interface LearningMethodImpl<S> {

@@ -1,0 +1,96 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatch, type EventName, type EventPayload, type LearnConfigInput, type RunStatus } from '../../src-shared/contract';
+import { readNpyFile } from '../engine/io';
+import { createStudioHost, type StudioHostInternals } from './studio-host';
+
+let dir: string;
+let host: StudioHostInternals;
+
+const ksvdConfig = (name: string): LearnConfigInput => ({
+  name,
+  method: 'ksvd',
+  data: { kind: 'sample', name: 'camera', downsample: 8 },
+  params: { patchSize: 6, atoms: 36, sparsity: 3, trainingPatches: 1500, sigma: 20 },
+  iterations: 6,
+  seed: 7,
+  checkpointEvery: 2,
+});
+
+async function call(op: string, params: unknown) {
+  const r = await dispatch(host.handlers, { kind: 'request', id: 1, op, params });
+  if (!r) throw new Error('no response');
+  if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
+  return r.result as never;
+}
+
+function waitFor<E extends EventName>(event: E, pred: (p: EventPayload<E>) => boolean, timeoutMs = 120_000): Promise<EventPayload<E>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${event}`)), timeoutMs);
+    const off = host.subscribe((e: EventName, p: unknown) => {
+      if (e === (event as EventName) && pred(p as EventPayload<E>)) {
+        clearTimeout(timer);
+        off();
+        resolve(p as EventPayload<E>);
+      }
+    });
+  });
+}
+const statusIs = (runId: string, ...s: RunStatus[]) => (p: EventPayload<'run.status'>) => p.runId === runId && s.includes(p.status);
+const runDir = (id: string) => path.join(dir, 'proj', 'runs', id);
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'sparseland-sessions-'));
+  host = await createStudioHost({ kind: 'cli', stateDir: path.join(dir, 'state') });
+  await call('projects.create', { dir: path.join(dir, 'proj'), name: 'Sessions' });
+});
+afterAll(async () => {
+  await host?.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('learning sessions', () => {
+  it('lists the available methods with their parameters', async () => {
+    const methods = (await call('sessions.methods', {})) as { method: string; params: { name: string }[] }[];
+    expect(methods.map((m) => m.method)).toContain('ksvd');
+    expect(methods.find((m) => m.method === 'ksvd')!.params.map((p) => p.name)).toContain('atoms');
+  });
+
+  it('refuses bad parameters, naming them', async () => {
+    await expect(call('sessions.start', { config: { ...ksvdConfig('bad'), params: { atoms: 3.5 } } })).rejects.toThrow(/parameter atoms must be an integer/);
+    await expect(call('sessions.start', { config: { ...ksvdConfig('bad'), params: { bogus: 1 } } })).rejects.toThrow(/unknown parameter "bogus"/);
+  });
+
+  it('a session killed with the engine resumes from its checkpoint and ends exactly like an uninterrupted one', async () => {
+    const { runId: whole } = (await call('sessions.start', { config: ksvdConfig('uninterrupted') })) as { runId: string };
+    const done = await waitFor('run.status', statusIs(whole, 'finished', 'failed'));
+    expect(done.status, JSON.stringify(done.error)).toBe('finished');
+    expect(done.summary.checkpointIteration).toBe(6);
+    const metrics = readFileSync(path.join(runDir(whole), 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const last = metrics.at(-1);
+    expect(last.iteration).toBe(6);
+    expect(last.values.psnr).toBeGreaterThan(last.values.psnrNoisy);
+
+    const { runId: killed } = (await call('sessions.start', { config: ksvdConfig('killed') })) as { runId: string };
+    await waitFor('run.progress', (p) => p.runId === killed && p.metrics.iteration >= 3);
+    process.kill(host.engine.pid!, 'SIGKILL');
+    const failed = await waitFor('run.status', statusIs(killed, 'failed', 'finished'));
+    expect(failed.status).toBe('failed');
+    const pointer = JSON.parse(readFileSync(path.join(runDir(killed), 'checkpoint.json'), 'utf8'));
+    expect(pointer.iteration).toBeGreaterThanOrEqual(2);
+    await call('sessions.resume', { runId: killed });
+    const resumed = await waitFor('run.status', statusIs(killed, 'finished', 'failed'));
+    expect(resumed.status, JSON.stringify(resumed.error)).toBe('finished');
+
+    const a = await readNpyFile(path.join(runDir(whole), 'W1.npy'));
+    const b = await readNpyFile(path.join(runDir(killed), 'W1.npy'));
+    expect(Array.from(b.data as Float32Array)).toEqual(Array.from(a.data as Float32Array));
+    const ra = await readNpyFile(path.join(runDir(whole), 'reconstruction.npy'));
+    const rb = await readNpyFile(path.join(runDir(killed), 'reconstruction.npy'));
+    expect(Array.from(rb.data as Float32Array)).toEqual(Array.from(ra.data as Float32Array));
+    const detail = (await call('runs.get', { runId: killed })) as { metrics: { iteration: number }[] };
+    expect(detail.metrics.map((m) => m.iteration)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+});
