@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { readNpzFile, serializeNpy, writeNpyFile } from '../engine/io';
+import { readNpzFile, readPngAsGray, serializeNpy, writeGrayPng, writeNpyFile } from '../engine/io';
 import { randomDictionary } from '../engine/ops/dictionary';
 import { randn } from '../../src-shared/math/random';
 import { main } from './main';
@@ -89,6 +89,23 @@ describe('sparseland pursue', () => {
     expect(bad.stderr).toMatch(/--lambda: "abc" is not a number/);
     const unknown = await run('pursue', '--signal', f('X.npy'), '--dict', f('W1.npy'), '--algorithm', 'omp', '--lambda', '0.1');
     expect(unknown.code).toBe(2);
+  });
+});
+
+describe('sparseland denoise', () => {
+  it('denoises a noisy image with K-SVD, raising PSNR and SSIM, and writes the PNG', async () => {
+    const camera = readPngAsGray(readFileSync(path.join(root, 'resources/samples/camera.png')), 'camera.png');
+    const crop = new Float32Array(64 * 64);
+    for (let i = 0; i < 64; i++) crop.set(camera.data.subarray((100 + i) * 512 + 200, (100 + i) * 512 + 264), i * 64);
+    writeFileSync(f('crop.png'), writeGrayPng(crop, 64, 64, { min: 0, max: 1 }));
+    const r = await run('denoise', '--image', f('crop.png'), '--sigma', '25', '--iterations', '3', '--atoms', '64', '--out', f('den.png'), '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.psnr).toBeGreaterThan(json.psnrNoisy + 3);
+    expect(json.ssim).toBeGreaterThan(json.ssimNoisy);
+    expect(readPngAsGray(readFileSync(f('den.png')), 'den.png').shape).toEqual([64, 64]);
+    const bad = await run('denoise', '--image', f('crop.png'), '--sigma', '-1');
+    expect(bad.stderr).toMatch(/--sigma: "-1" must be a positive number/);
   });
 });
 

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { APP_VERSION } from '../engine/version';
 import { registerBench } from './commands/bench';
+import { registerDenoise } from './commands/denoise';
 import { registerInfo } from './commands/info';
 import { registerPursue } from './commands/pursue';
 import { registerTrain } from './commands/train';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerInfo(program);
   registerPursue(program);
   registerTrain(program);
+  registerDenoise(program);
   registerBench(program);
   registerServe(program);
   return program;
