@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { APP_VERSION } from '../engine/version';
 import { registerBench } from './commands/bench';
 import { registerDenoise } from './commands/denoise';
+import { registerExport } from './commands/export';
 import { registerInfo } from './commands/info';
 import { registerPursue } from './commands/pursue';
 import { registerTrain } from './commands/train';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerPursue(program);
   registerTrain(program);
   registerDenoise(program);
+  registerExport(program);
   registerBench(program);
   registerServe(program);
   return program;

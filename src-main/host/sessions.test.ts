@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -51,6 +52,16 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+const unrolledConfig = (name: string): LearnConfigInput => ({
+  name,
+  method: 'unrolled-supervised',
+  data: { kind: 'mnist', split: 'train', count: 256 },
+  params: { preset: 'small', unrolling: 'ml-fista', T: 2, batchSize: 32, stepsPerIteration: 3, testCount: 64 },
+  iterations: 4,
+  seed: 3,
+  checkpointEvery: 1,
+});
+
 describe('learning sessions', () => {
   it('lists the available methods with their parameters', async () => {
     const methods = (await call('sessions.methods', {})) as { method: string; params: { name: string }[] }[];
@@ -92,5 +103,35 @@ describe('learning sessions', () => {
     expect(Array.from(rb.data as Float32Array)).toEqual(Array.from(ra.data as Float32Array));
     const detail = (await call('runs.get', { runId: killed })) as { metrics: { iteration: number }[] };
     expect(detail.metrics.map((m) => m.iteration)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('trains an unrolled ML-FISTA network on MNIST, resumes it exactly after a kill, and exports it as ONNX', async () => {
+    const { runId: whole } = (await call('sessions.start', { config: unrolledConfig('unrolled whole') })) as { runId: string };
+    const done = await waitFor('run.status', statusIs(whole, 'finished', 'failed'));
+    expect(done.status, JSON.stringify(done.error)).toBe('finished');
+    const metrics = readFileSync(path.join(runDir(whole), 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(metrics).toHaveLength(4);
+    expect(metrics[3].values.testAccuracy).toBeGreaterThan(0.1);
+    expect(metrics[3].values.step).toBe(12);
+
+    const { runId: killed } = (await call('sessions.start', { config: unrolledConfig('unrolled killed') })) as { runId: string };
+    await waitFor('run.progress', (p) => p.runId === killed && p.metrics.iteration >= 2);
+    process.kill(host.engine.pid!, 'SIGKILL');
+    expect((await waitFor('run.status', statusIs(killed, 'failed', 'finished'))).status).toBe('failed');
+    await call('sessions.resume', { runId: killed });
+    expect((await waitFor('run.status', statusIs(killed, 'finished', 'failed'))).status).toBe('finished');
+    for (const name of ['W1', 'W2', 'W3']) {
+      const a = await readNpyFile(path.join(runDir(whole), `${name}.npy`));
+      const b = await readNpyFile(path.join(runDir(killed), `${name}.npy`));
+      expect(Array.from(b.data as Float32Array), name).toEqual(Array.from(a.data as Float32Array));
+    }
+
+    const onnx = path.join(dir, 'model.onnx');
+    const r = spawnSync(process.execPath, [path.join(import.meta.dirname, '../../bin/sparseland.mjs'), 'export', '--project', path.join(dir, 'proj'), '--run', whole, '--onnx', onnx, '--json'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const ort = (await import('onnxruntime-node')).default;
+    const session = await ort.InferenceSession.create(readFileSync(onnx));
+    const out = await session.run({ images: new ort.Tensor('float32', new Float32Array(28 * 28), [1, 1, 28, 28]) });
+    expect(out.logits!.dims).toEqual([1, 10]);
   });
 });

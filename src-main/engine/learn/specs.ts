@@ -79,7 +79,7 @@ export const METHOD_SPECS: readonly MethodSpec[] = [
     citation: 'Sulam, Aberdam, Beck, Elad, “On multi-layer basis pursuit, efficient algorithms and convolutional neural networks”, IEEE TPAMI 2019',
     summary: 'A pursuit unrolled T times (T = 0: the CNN) with learned step sizes and thresholds and a linear classifier on Γ_K, trained end to end on MNIST; exports as a standalone ONNX model.',
     data: ['mnist'],
-    defaultIterations: 500,
+    defaultIterations: 20,
     params: [
       { name: 'preset', label: 'Model', kind: 'choice', default: 'small', choices: ['small', 'mnist-paper'], help: 'mnist-paper: 32 6×6 s2, 64 6×6 s2, 512 4×4 s1, T = 6 (TPAMI 2019); small: 16 6×6 s2, 32 6×6 s2, 64 4×4 s1 for quick runs.' },
       { name: 'unrolling', label: 'Pursuit', kind: 'choice', default: 'ml-fista', choices: ['cnn', 'ml-ista', 'ml-fista', 'layered-bp'], help: 'cnn is layered thresholding (T = 0).' },
@@ -89,6 +89,7 @@ export const METHOD_SPECS: readonly MethodSpec[] = [
       { name: 'learningRate', label: 'Learning rate', kind: 'number', default: 0.002, min: 0, max: 1, help: 'Step size of the optimiser.' },
       { name: 'batchSize', label: 'Batch size', kind: 'integer', default: 64, min: 1, max: 1024, help: 'Images per step.' },
       { name: 'testCount', label: 'Test images', kind: 'integer', default: 1000, min: 10, max: 10000, help: 'MNIST test images used for accuracy and the confusion matrix.' },
+      { name: 'stepsPerIteration', label: 'Steps per iteration', kind: 'integer', default: 50, min: 1, max: 10000, help: 'Optimiser steps between two reports; each iteration ends with an evaluation on the test images.' },
     ],
   },
 ];
