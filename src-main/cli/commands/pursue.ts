@@ -20,6 +20,7 @@ interface PursueOptions {
   provider?: string;
   threads?: string;
   out?: string;
+  mask?: string;
   json?: boolean;
 }
 
@@ -40,6 +41,7 @@ export function registerPursue(program: Command): void {
     .option('--provider <list>', 'execution providers to try in order (cuda,webgpu,cpu)')
     .option('--threads <n>', 'CPU intra-op threads')
     .option('--out <file>', 'write the codes to this .npz as gamma1, gamma2, ...')
+    .option('--mask <file>', 'inpainting (ista/fista): .npy or .png, 1 where the signal is known, 0 where missing')
     .option('--json', 'machine-readable output')
     .action(async (o: PursueOptions) => {
       const result = await pursue(o);
@@ -62,6 +64,8 @@ async function pursue(o: PursueOptions): Promise<PursuitResult> {
   const lambdas = perLayer(parseList(o.lambda, '--lambda'), K, 0, '--lambda');
   const iterations = Number(o.iterations);
   if (!Number.isInteger(iterations) || iterations < 0) throw new CliError(`--iterations: "${o.iterations}" is not a non-negative integer`);
+  const mask = o.mask ? await loadSignalFile(o.mask) : undefined;
+  if (mask && mask.shape.join() !== signal.shape.join()) throw new CliError(`--mask ${o.mask}: shape [${mask.shape.join(', ')}] differs from the signal's [${signal.shape.join(', ')}]`);
   const runtime = new Runtime({ providers: o.provider ? parseProviders(o.provider) : undefined, intraOpThreads: o.threads ? Number(o.threads) : undefined });
   const bar = o.json ? undefined : progressBar(o.algorithm);
   const abort = new AbortController();
@@ -78,6 +82,7 @@ async function pursue(o: PursueOptions): Promise<PursuitResult> {
         tol: Number(o.tol ?? 0),
         chunk: Number(o.chunk ?? 10),
         threshold: o.threshold,
+        ...(mask ? { mask } : {}),
         signal: abort.signal,
         onProgress: (p) => bar?.update(p.iteration / Math.max(p.totalIterations, 1), `it ${p.iteration} obj ${p.objective.toPrecision(5)}`),
       },

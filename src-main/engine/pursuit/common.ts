@@ -46,6 +46,10 @@ export function validateProblem(problem: PursuitProblem, options: PursuitOptions
     if (!Number.isFinite(l) || l < 0) throw new PursuitInputError(`λ for layer ${i + 1} must be a finite non-negative number, got ${l}`);
   });
   if (!Number.isInteger(options.iterations) || options.iterations < 0) throw new PursuitInputError(`iterations must be a non-negative integer, got ${options.iterations}`);
+  if (options.mask) {
+    if (options.mask.shape.join() !== signal.shape.join()) throw new PursuitInputError(`the mask must have the signal's shape [${signal.shape.join(', ')}], got [${options.mask.shape.join(', ')}]`);
+    if (!['ista', 'fista'].includes(options.algorithm)) throw new PursuitInputError(`masks (inpainting) are supported by ista and fista, not ${options.algorithm}`);
+  }
   if (options.stepSizes && options.stepSizes.length !== layers.length) throw new PursuitInputError(`step sizes: ${layers.length} value(s) expected`);
   try {
     return modelShapes(signal.shape, layers.map(geometryOf));

@@ -39,6 +39,8 @@ export interface ProxGradSetup {
   readonly step: number;
   readonly threshold: ThresholdKind;
   readonly momentum: boolean;
+  /** 1 where the signal is known, 0 where it is missing (inpainting); same shape as y. */
+  readonly mask?: HostTensor;
   /** Adaptive restart of the momentum when the objective increases (FISTA only). */
   readonly restart?: boolean;
   readonly synthesisMode: SynthesisMode;
@@ -47,6 +49,9 @@ export interface ProxGradSetup {
 export function buildProxGradChunk(s: ProxGradSetup, count: number): GraphBuilder {
   const g = new GraphBuilder(`${s.momentum ? 'fista' : 'ista'}_chunk_${count}`);
   const y = g.input('y', 'float32', s.y.shape);
+  // Inpainting: the data term ½‖M⊙(Y − DΓ)‖² sees only the known samples; ‖MD‖ ≤ ‖D‖, so 1/L stays a safe step.
+  const mask = s.mask ? g.input('mask', 'float32', s.y.shape) : undefined;
+  const masked = (r: Tensor) => (mask ? g.mul(r, mask) : r);
   const w = g.input('w', 'float32', s.weights.shape);
   let gamma = g.input('gamma', 'float32', s.codeShape);
   let dGamma = g.input('d_gamma', 'float32', s.y.shape);
@@ -63,10 +68,10 @@ export function buildProxGradChunk(s: ProxGradSetup, count: number): GraphBuilde
   const objectives: Tensor[] = [];
   let change: Tensor | undefined;
   for (let it = 0; it < count; it++) {
-    const scaledGrad = analysis(g, g.sub(dZ, y), scaledW, s.layer);
+    const scaledGrad = analysis(g, masked(g.sub(dZ, y)), scaledW, s.layer);
     const next = applyThreshold(g, s.threshold, g.sub(z, scaledGrad), beta);
     const dNext = synthesize(next, s.y.shape);
-    const objective = g.add(g.mul(g.sumSquares(g.sub(dNext, y)), 0.5), g.mul(g.sumAbs(next), lambda));
+    const objective = g.add(g.mul(g.sumSquares(masked(g.sub(dNext, y))), 0.5), g.mul(g.sumAbs(next), lambda));
     objectives.push(g.reshape(objective, [1]));
     if (it === count - 1) change = g.div(g.sqrt(g.sumSquares(g.sub(next, gamma))), g.max(g.sqrt(g.sumSquares(next)), 1e-30));
     if (t) {
@@ -136,6 +141,7 @@ export function proxGradChunkRunner(s: ProxGradSetup): (state: ProxGradState, fi
       lambda: scalar(s.lambda),
       objective: scalar(state.objective),
     };
+    if (s.mask) feeds.mask = s.mask;
     if (s.momentum) {
       feeds.z = state.z;
       feeds.d_z = state.dZ;

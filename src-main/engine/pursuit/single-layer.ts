@@ -37,6 +37,7 @@ export async function solveSingleLayer(r: SingleLayerRun): Promise<IterateResult
     threshold: r.options.threshold ?? 'soft',
     momentum: r.momentum,
     restart: r.options.restart ?? false,
+    ...(r.options.mask ? { mask: r.options.mask } : {}),
     synthesisMode: (r.options.synthesis ?? 'auto') as SynthesisMode,
   };
   const initial = await initialProxGradState(setup, r.initialCode);

@@ -38,6 +38,11 @@ export interface PursuitOptions {
    * benchmark problems FISTA's objective does not rise before a 1e-4 gap, so it changed nothing there.
    */
   readonly restart?: boolean;
+  /**
+   * ISTA/FISTA inpainting: 1 where the signal is known, 0 where it is missing; the data term becomes
+   * ½‖M⊙(Y − DΓ)‖² and DΓ fills the gaps.
+   */
+  readonly mask?: HostTensor;
   /** Warm start for single-layer ISTA/FISTA (the code Γ). */
   readonly initialCode?: HostTensor;
   readonly onProgress?: (event: PursuitProgress) => void;
