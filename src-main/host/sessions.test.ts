@@ -134,4 +134,27 @@ describe('learning sessions', () => {
     const out = await session.run({ images: new ort.Tensor('float32', new Float32Array(28 * 28), [1, 1, 28, 28]) });
     expect(out.logits!.dims).toEqual([1, 10]);
   });
+
+  it('learns a convolutional dictionary and a 2-layer ML-CSC model as sessions, resuming exactly', async () => {
+    for (const config of [
+      { method: 'cdl', data: { kind: 'sample', name: 'camera', downsample: 8, highPass: true }, params: { filters: 4, kernel: 5, lambda: 0.05, codingIterations: 10 }, iterations: 10, seed: 2, checkpointEvery: 1 },
+      { method: 'mlcsc-unsupervised', data: { kind: 'mnist', split: 'train', count: 32 }, params: { filters: [4, 6], kernels: [5, 3], strides: [2, 1], lambda: 0.1, zeta: 0.001, batchSize: 8 }, iterations: 10, seed: 2, checkpointEvery: 1 },
+    ] as LearnConfigInput[]) {
+      const { runId: whole } = (await call('sessions.start', { config: { ...config, name: `${config.method} whole` } })) as { runId: string };
+      const done = await waitFor('run.status', statusIs(whole, 'finished', 'failed'));
+      expect(done.status, `${config.method}: ${JSON.stringify(done.error)}`).toBe('finished');
+      // Stop after a checkpoint (cancel this time), resume, and compare with the uninterrupted session.
+      const { runId: stopped } = (await call('sessions.start', { config: { ...config, name: `${config.method} stopped` } })) as { runId: string };
+      await waitFor('run.progress', (p) => p.runId === stopped && p.metrics.iteration >= 2);
+      await call('runs.cancel', { runId: stopped });
+      const cancelled = await waitFor('run.status', statusIs(stopped, 'cancelled', 'finished', 'failed'));
+      expect(cancelled.status, config.method).toBe('cancelled');
+      expect(cancelled.summary.iterations).toBeLessThan(10);
+      await call('sessions.resume', { runId: stopped });
+      expect((await waitFor('run.status', statusIs(stopped, 'finished', 'failed'))).status).toBe('finished');
+      const a = await readNpyFile(path.join(runDir(whole), 'W1.npy'));
+      const b = await readNpyFile(path.join(runDir(stopped), 'W1.npy'));
+      expect(Array.from(b.data as Float32Array), config.method).toEqual(Array.from(a.data as Float32Array));
+    }
+  });
 });

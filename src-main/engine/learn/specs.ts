@@ -55,6 +55,8 @@ export const METHOD_SPECS: readonly MethodSpec[] = [
       { name: 'codingIterations', label: 'FISTA steps per iteration', kind: 'integer', default: 20, min: 1, max: 1000, help: 'Sparse-coding iterations between dictionary updates (warm-started).' },
       { name: 'batchSize', label: 'Images per step (0 = all)', kind: 'integer', default: 0, min: 0, max: 60000, help: 'Online mode when > 0: a seeded mini-batch of images per iteration.' },
       { name: 'nonNegative', label: 'Non-negative codes', kind: 'boolean', default: false, help: 'Use the soft non-negative threshold S⁺ (codes ≥ 0).' },
+      { name: 'init', label: 'Initial filters', kind: 'choice', default: 'patches', choices: ['patches', 'random'], help: 'Seeded random image patches (converges to cleaner atoms) or seeded Gaussian filters.' },
+      { name: 'shiftMovesEvery', label: 'Shift moves every (0 = off)', kind: 'integer', default: 0, min: 0, max: 1000, help: 'Try moving each atom by one pixel (codes moved the other way) and keep moves that lower the objective: frees atoms stuck as shifted, cropped copies. Costs 10 graph runs per atom.' },
     ],
   },
   {
