@@ -104,6 +104,9 @@ describe('sparseland denoise', () => {
     expect(json.psnr).toBeGreaterThan(json.psnrNoisy + 3);
     expect(json.ssim).toBeGreaterThan(json.ssimNoisy);
     expect(readPngAsGray(readFileSync(f('den.png')), 'den.png').shape).toEqual([64, 64]);
+    const csc = await run('denoise', '--image', f('crop.png'), '--sigma', '25', '--method', 'csc', '--iterations', '3', '--json');
+    expect(csc.code, csc.stderr).toBe(0);
+    expect(JSON.parse(csc.stdout).psnr).toBeGreaterThan(JSON.parse(csc.stdout).psnrNoisy + 1);
     const bad = await run('denoise', '--image', f('crop.png'), '--sigma', '-1');
     expect(bad.stderr).toMatch(/--sigma: "-1" must be a positive number/);
   });

@@ -134,8 +134,8 @@ export async function createStudioHost(options: StudioHostOptions, engineFactory
         void chain(runId, async () => {
           await p.writeCheckpoint(runId, m.iteration, m.saved);
           const s: RunSummary = { ...live.get(runId)!, checkpointIteration: m.iteration };
-          live.set(runId, s);
           await p.writeStatus(s);
+          emitStatus(s);
         });
       },
       done: (m) => {

@@ -2,12 +2,14 @@ import { writeFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { readPngAsGray, readWholeFile, writeGrayPng } from '../../engine/io';
 import { addGaussianNoise, ksvdDenoise, psnr, ssim } from '../../engine/learn/sparseland';
+import { cscDenoise } from '../../engine/learn/csc/denoise';
+import { Runtime } from '../../engine/runtime/session';
 import { CliError, printJson, progressBar } from '../output';
 
 interface DenoiseOptions {
   image: string;
   sigma: string;
-  method: 'ksvd';
+  method: 'ksvd' | 'csc';
   out?: string;
   seed: string;
   iterations: string;
@@ -21,11 +23,11 @@ export function registerDenoise(program: Command): void {
     .description('add seeded Gaussian noise of σ (0–255 scale) to a grayscale image and denoise it; reports PSNR and SSIM')
     .requiredOption('--image <file>', 'a PNG (read as grayscale)')
     .requiredOption('--sigma <σ>', 'noise standard deviation on the 0–255 scale, e.g. 25')
-    .addOption(new Option('--method <name>', 'denoiser').choices(['ksvd']).default('ksvd'))
+    .addOption(new Option('--method <name>', 'denoiser').choices(['ksvd', 'csc']).default('ksvd'))
     .option('--out <file>', 'write the denoised image as PNG')
     .option('--seed <n>', 'noise seed', '0')
-    .option('--iterations <n>', 'K-SVD iterations', '10')
-    .option('--atoms <n>', 'dictionary size', '256')
+    .option('--iterations <n>', 'dictionary-learning iterations (K-SVD, or CDL for csc)', '10')
+    .option('--atoms <n>', 'K-SVD dictionary size', '256')
     .option('--json', 'machine-readable output')
     .action(async (o: DenoiseOptions) => {
       const sigma = Number(o.sigma);
@@ -37,15 +39,32 @@ export function registerDenoise(program: Command): void {
       const bar = o.json ? undefined : progressBar('denoise');
       const iterations = Number(o.iterations);
       const started = performance.now();
-      const result = await ksvdDenoise(noisy, h, w, {
-        sigma,
-        iterations,
-        atoms: Number(o.atoms),
-        seed: Number(o.seed),
-        onIteration: (s) => bar?.update(s.iteration / iterations, `it ${s.iteration} RMSE ${s.rmse.toFixed(3)}`),
-      });
+      let image: Float64Array;
+      if (o.method === 'csc') {
+        const runtime = new Runtime();
+        try {
+          const r = await cscDenoise(runtime, Float32Array.from(noisy, (v) => v / 255), h, w, {
+            sigma: sigma / 255,
+            learningIterations: iterations,
+            seed: Number(o.seed) + 1,
+            onIteration: (it, obj) => bar?.update(it / iterations, `it ${it} objective ${obj.toPrecision(5)}`),
+          });
+          image = Float64Array.from(r.image, (v) => v * 255);
+        } finally {
+          await runtime.dispose();
+        }
+      } else {
+        const result = await ksvdDenoise(noisy, h, w, {
+          sigma,
+          iterations,
+          atoms: Number(o.atoms),
+          seed: Number(o.seed),
+          onIteration: (s) => bar?.update(s.iteration / iterations, `it ${s.iteration} RMSE ${s.rmse.toFixed(3)}`),
+        });
+        image = result.image;
+      }
       bar?.done();
-      const clipped = result.image.map((v) => Math.min(255, Math.max(0, v)));
+      const clipped = image.map((v) => Math.min(255, Math.max(0, v)));
       const report = {
         method: o.method,
         image: o.image,

@@ -88,6 +88,8 @@ export async function runLearningJob(
   let lastPreview = performance.now();
   let cancelled = false;
   while (iteration < config.iterations) {
+    // Steps may be synchronous (K-SVD is plain TypeScript): yield so a cancel message can be received.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (signal.aborted) {
       cancelled = true;
       break;
@@ -111,6 +113,7 @@ export async function runLearningJob(
   }
   if (lastCheckpoint !== iteration) await sink.checkpoint(iteration, method.save(state));
   sink.preview(await method.preview(ctx, state));
-  const tensors = cancelled || !method.results ? {} : await method.results(ctx, state);
+  // A stopped session keeps its results too (dictionaries, atoms), so it can be looked at before resuming.
+  const tensors = method.results ? await method.results(ctx, state) : {};
   return { iterations: iteration, cancelled, ...(finalObjective !== undefined ? { finalObjective } : {}), tensors };
 }

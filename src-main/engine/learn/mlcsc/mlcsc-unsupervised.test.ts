@@ -255,7 +255,7 @@ describe('projection pursuit', () => {
 });
 
 describe('learning on a known 2-layer ML-CSC model', () => {
-  it('the loss falls, each accepted step lowers the mini-batch objective, D_1 stays unit-norm and deeper filters stay in the unit ball', async () => {
+  it('the loss falls, each accepted step lowers the mini-batch objective, and every filter stays unit-norm', async () => {
     const stats: MlcscStepStats[] = [];
     const r = await learnMlcscUnsupervised(runtime, signals, base({ zeta: 0.01, onStep: (s) => stats.push(s) }));
     expect(r.stopReason).toBe('steps');
@@ -271,8 +271,7 @@ describe('learning on a known 2-layer ML-CSC model', () => {
       expect(s.accepted).toBe(true);
       expect(s.loss).toBeLessThanOrEqual((s.codingObjective + stats[t - 1]!.weightL1) * (1 + 1e-4));
     }
-    for (const v of filterNorms(r.weights[0]!)) expect(Math.abs(v - 1)).toBeLessThan(1e-5);
-    for (const v of filterNorms(r.weights[1]!)) expect(v).toBeLessThanOrEqual(1 + 1e-6);
+    for (const w of r.weights) for (const v of filterNorms(w)) expect(Math.abs(v - 1)).toBeLessThan(1e-5);
     for (const s of stats) {
       expect(s.weightSparsity).toHaveLength(2);
       expect(s.codeSparsity).toHaveLength(2);
@@ -281,16 +280,23 @@ describe('learning on a known 2-layer ML-CSC model', () => {
     }
   });
 
-  it('W_2 becomes sparser as ζ grows (ζ = 0 leaves it dense)', async () => {
-    const sparsity: number[] = [];
-    for (const zeta of [0, 0.01, 0.04]) {
-      const r = await learnMlcscUnsupervised(runtime, signals, base({ zeta, steps: 20 }));
-      sparsity.push(zeroFraction(r.weights[1]!.data as Float32Array));
-      expect(zeroFraction(r.weights[0]!.data as Float32Array)).toBe(0);
+  it('W_2 becomes sparser as ζ grows (ζ = 0 leaves it dense), on the sphere and in the ball', async () => {
+    for (const deepConstraint of ['sphere', 'ball'] as const) {
+      const sparsity: number[] = [];
+      for (const zeta of [0, 0.01, 0.04]) {
+        const r = await learnMlcscUnsupervised(runtime, signals, base({ zeta, steps: 20, deepConstraint }));
+        sparsity.push(zeroFraction(r.weights[1]!.data as Float32Array));
+        expect(zeroFraction(r.weights[0]!.data as Float32Array)).toBe(0);
+        const norms = filterNorms(r.weights[1]!);
+        for (const v of norms) {
+          if (deepConstraint === 'sphere') expect(Math.abs(v - 1)).toBeLessThan(1e-5);
+          else expect(v).toBeLessThanOrEqual(1 + 1e-6);
+        }
+      }
+      expect(sparsity[0], deepConstraint).toBe(0);
+      expect(sparsity[1]!, deepConstraint).toBeGreaterThan(0.1);
+      expect(sparsity[2]!, deepConstraint).toBeGreaterThan(sparsity[1]! + 0.1);
     }
-    expect(sparsity[0]).toBe(0);
-    expect(sparsity[1]!).toBeGreaterThan(0.1);
-    expect(sparsity[2]!).toBeGreaterThan(sparsity[1]! + 0.1);
   });
 
   it('stopping after m steps (AbortSignal) and resuming from the state equals an uninterrupted run, bit for bit', async () => {
@@ -344,6 +350,8 @@ describe('pieces', () => {
     expect(Array.from(small)).toEqual([Math.fround(0.3), Math.fround(0.4)]);
     const sphere = proximalFilterStep(Float32Array.of(0.3, 0.4), new Float32Array(2), 1, 0, 1, 'sphere');
     expect(Array.from(sphere).map((v) => +v.toFixed(5))).toEqual([0.6, 0.8]);
+    // On the sphere a filter the threshold removes entirely becomes ±e_j at its largest |v_j|; v = 0 stays 0.
+    expect(Array.from(proximalFilterStep(Float32Array.of(0.1, -0.2, 0, 0, 0, 0), new Float32Array(6), 1, 0.5, 2, 'sphere'))).toEqual([0, -1, 0, 0, 0, 0]);
   });
 
   it('rejects inputs it cannot use, naming the field', async () => {

@@ -7,10 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { downsample } from '../../../../../src-shared/math/image';
-import { readPngAsGray } from '../../../io/png';
-import { ksvdDenoise } from '../denoise';
-import { addGaussianNoise, psnr, ssim } from '../metrics';
+import { downsample } from '../../src-shared/math/image';
+import { readPngAsGray } from '../../src-main/engine/io/png';
+import { ksvdDenoise } from '../../src-main/engine/learn/sparseland/denoise';
+import { addGaussianNoise, psnr, ssim } from '../../src-main/engine/learn/sparseland/metrics';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const file = resolve(here, '../../../../../resources/samples/camera.png');

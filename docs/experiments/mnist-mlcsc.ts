@@ -19,12 +19,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { readIdxFile } from '../../../io/idx';
-import { tileGrayImages, writeGrayPng } from '../../../io/png';
-import { writeNpzFile } from '../../../io/npz';
-import { effectiveAtoms } from '../../../ops/effective-atoms';
-import { Runtime, hostTensor, type HostTensor } from '../../../runtime/session';
-import { learnMlcscUnsupervised, mlcscProjectionPursuit, zeroFraction, type MlcscLayerConfig } from '../mlcsc-unsupervised';
+import { readIdxFile } from '../../src-main/engine/io/idx';
+import { tileGrayImages, writeGrayPng } from '../../src-main/engine/io/png';
+import { writeNpzFile } from '../../src-main/engine/io/npz';
+import { effectiveAtoms } from '../../src-main/engine/ops/effective-atoms';
+import { Runtime, hostTensor, type HostTensor } from '../../src-main/engine/runtime/session';
+import { learnMlcscUnsupervised, mlcscProjectionPursuit, zeroFraction, type MlcscLayerConfig } from '../../src-main/engine/learn/mlcsc/mlcsc-unsupervised';
 
 function parseArgs(argv: string[]) {
   const out: Record<string, string | boolean> = {};

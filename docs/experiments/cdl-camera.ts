@@ -12,10 +12,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { downsample, highPass } from '../../../../../src-shared/math/image';
-import { readPngAsGray, tileGrayImages, writeGrayPng } from '../../../io';
-import { Runtime, hostTensor } from '../../../runtime/session';
-import { learnConvolutionalDictionary, type CdlInit } from '../cdl';
+import { downsample, highPass } from '../../src-shared/math/image';
+import { readPngAsGray, tileGrayImages, writeGrayPng } from '../../src-main/engine/io';
+import { Runtime, hostTensor } from '../../src-main/engine/runtime/session';
+import { learnConvolutionalDictionary, type CdlInit } from '../../src-main/engine/learn/csc/cdl';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

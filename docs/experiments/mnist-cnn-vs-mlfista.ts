@@ -12,10 +12,10 @@
  */
 import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
-import { lipschitzOfLayer, parameterCount, resolveLayers, type UnrolledModel } from '../model';
-import { loadMnist, subset, type Dataset } from '../mnist';
-import { mnistPaperModel, mnistSdnetModel } from '../presets';
-import { createTrainingState, evaluate, train, type EvalResult, type TrainConfig } from '../train';
+import { lipschitzOfLayer, parameterCount, resolveLayers, type UnrolledModel } from '../../src-main/engine/learn/unrolled/model';
+import { loadMnist, subset, type Dataset } from '../../src-main/engine/learn/unrolled/mnist';
+import { mnistPaperModel, mnistSdnetModel } from '../../src-main/engine/learn/unrolled/presets';
+import { createTrainingState, evaluate, train, type EvalResult, type TrainConfig } from '../../src-main/engine/learn/unrolled/train';
 
 const { values: args } = parseArgs({
   options: {
