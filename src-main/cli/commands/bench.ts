@@ -36,4 +36,5 @@ function printTable(r: BenchReport): void {
     if (p.naiveSpeedup) console.log(`  ${p.naiveSpeedup.toFixed(0)}× a naive TypeScript loop`);
     for (const g of p.timeToGap ?? []) console.log(`  gap ${g.gap}: ${g.iterations ?? '—'} iterations, ${g.seconds === null ? '—' : `${g.seconds.toFixed(2)} s`}`);
   }
+  for (const t of r.training) console.log(`${t.name}: ${t.imagesPerSecond.toFixed(t.imagesPerSecond < 10 ? 2 : 0)} images/s, ${t.secondsPerStep.toFixed(3)} s per step (${t.steps} steps)`);
 }

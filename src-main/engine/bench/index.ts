@@ -20,7 +20,7 @@ import { Runtime, hostTensor, type HostTensor, type ProviderName } from '../runt
 import { APP_VERSION } from '../version';
 import { naiveAnalysis, naiveSynthesis } from './naive';
 
-export const BENCH_PROBLEMS = ['csc-256', 'csc-full-12', 'mnist-mlcsc'] as const;
+export const BENCH_PROBLEMS = ['csc-256', 'csc-full-12', 'mnist-mlcsc', 'train-mnist-unrolled', 'train-cdl-256'] as const;
 export type BenchProblemName = (typeof BENCH_PROBLEMS)[number];
 
 export interface GapPoint {
@@ -49,6 +49,15 @@ export interface ProblemReport {
   readonly referenceIterations?: number;
 }
 
+/** Training throughput: images per second through forward, backward and update (or one CDL outer iteration). */
+export interface TrainingReport {
+  readonly name: string;
+  readonly description: string;
+  readonly imagesPerSecond: number;
+  readonly secondsPerStep: number;
+  readonly steps: number;
+}
+
 export interface BenchReport {
   readonly version: string;
   readonly onnxruntime: string;
@@ -56,6 +65,7 @@ export interface BenchReport {
   readonly threads: number;
   readonly matmulGflops: number;
   readonly problems: ProblemReport[];
+  readonly training: TrainingReport[];
   readonly targets: { readonly convPairAtLeast60PercentOfMatmul: boolean; readonly sessionBuildUnder1s: boolean; readonly atLeast50xNaive: boolean | null };
 }
 
@@ -268,13 +278,51 @@ async function mnistProblem(runtime: Runtime, o: BenchOptions, ceiling: number):
   };
 }
 
+/** The ML-ISTA paper's MNIST model unrolled as ML-FISTA (T = 6), Adam, batch 64. */
+async function trainMnistThroughput(o: BenchOptions): Promise<TrainingReport> {
+  const { createTrainingState, loadMnist, mnistPaperModel, train } = await import('../learn/unrolled');
+  const steps = o.quick ? 3 : 20;
+  const data = await loadMnist({ split: 'train', limit: 64 * (steps + 1), normalize: 'mean-std' });
+  const state = createTrainingState(mnistPaperModel('ml-fista'), { batchSize: 64, epochs: 1, seed: 1, optimizer: { kind: 'adam', lr: 1e-3 } }, data.count);
+  await train(state, data, { maxSteps: 1 }); // graph build and first-run allocations
+  const t0 = performance.now();
+  const r = await train(state, data, { maxSteps: 1 + steps });
+  const seconds = (performance.now() - t0) / 1000;
+  o.log?.(`train-mnist-unrolled: ${((64 * r.steps.length) / seconds).toFixed(0)} images/s`);
+  return { name: 'train-mnist-unrolled', description: 'MNIST, 32 6×6 s2 / 64 6×6 s2 / 512 4×4 s1 + linear, ML-FISTA T = 6, Adam, batch 64 (forward, backward, update)', imagesPerSecond: (64 * r.steps.length) / seconds, secondsPerStep: seconds / r.steps.length, steps: r.steps.length };
+}
+
+/** Convolutional dictionary learning on the 256×256 camera: one outer iteration = 30 FISTA steps + 5 filter steps. */
+async function trainCdlThroughput(runtime: Runtime, o: BenchOptions): Promise<TrainingReport> {
+  const { learnConvolutionalDictionary } = await import('../learn/csc/cdl');
+  const img = cameraImage256();
+  const images = hostTensor(img.shape, highPass(img.data as Float32Array, 256, 256, 4));
+  const iterations = o.quick ? 2 : 5;
+  const options = { filters: 36, kernelSize: 8, lambda: 0.1, init: 'patches' as const, seed: 1 };
+  const first = await learnConvolutionalDictionary(runtime, images, { ...options, iterations: 1 });
+  const t0 = performance.now();
+  const r = await learnConvolutionalDictionary(runtime, images, { ...options, iterations: 1 + iterations, state: first.state });
+  const seconds = (performance.now() - t0) / 1000;
+  o.log?.(`train-cdl-256: ${(seconds / r.history.length).toFixed(2)} s per outer iteration`);
+  return { name: 'train-cdl-256', description: 'CDL on the high-passed 256×256 camera, 36 filters 8×8, λ = 0.1, batch mode (one outer iteration = 30 FISTA + 5 filter steps)', imagesPerSecond: r.history.length / seconds, secondsPerStep: seconds / r.history.length, steps: r.history.length };
+}
+
 export async function runBenchmarks(o: BenchOptions): Promise<BenchReport> {
   const runtime = new Runtime({ providers: o.providers, intraOpThreads: o.threads });
   try {
     const ceiling = await matmulCeiling(runtime);
     o.log?.(`MatMul ceiling: ${ceiling.gflops.toFixed(1)} GFLOP/s on ${ceiling.provider}`);
     const reports: ProblemReport[] = [];
+    const training: TrainingReport[] = [];
     for (const name of o.problems as BenchProblemName[]) {
+      if (name === 'train-mnist-unrolled') {
+        training.push(await trainMnistThroughput(o));
+        continue;
+      }
+      if (name === 'train-cdl-256') {
+        training.push(await trainCdlThroughput(runtime, o));
+        continue;
+      }
       if (name === 'csc-256') {
         const problem = { signal: cameraImage256(), layers: [{ weights: randomDictionary([64, 1, 8, 8], 256), stride: 1, pad: 0 }] };
         // Pad k−1 gives the "full" code (every atom position touching the image).
@@ -297,6 +345,7 @@ export async function runBenchmarks(o: BenchOptions): Promise<BenchReport> {
       threads: runtime.intraOpThreads,
       matmulGflops: ceiling.gflops,
       problems: reports,
+      training,
       targets: {
         convPairAtLeast60PercentOfMatmul: csc.length > 0 && csc.every((r) => r.ratioToCeiling >= 0.6),
         sessionBuildUnder1s: reports.every((r) => r.sessionBuildMs < 1000),
