@@ -1,5 +1,5 @@
 /**
- * K-SVD and CSC denoising of the cameraman at σ = 25 (0–255 scale), PSNR and SSIM next to the noisy ones.
+ * K-SVD, CSC and ML-CSC denoising of the cameraman at σ = 25 (0–255 scale), PSNR and SSIM next to the noisy ones.
  * Run: npx tsx docs/experiments/denoise-camera.ts [lambda-factor …]
  */
 import { readFileSync } from 'node:fs';
@@ -7,6 +7,7 @@ import { downsample } from '../../src-shared/math/image';
 import { readPngAsGray } from '../../src-main/engine/io';
 import { addGaussianNoise, ksvdDenoise, psnr, ssim } from '../../src-main/engine/learn/sparseland';
 import { cscDenoise } from '../../src-main/engine/learn/csc/denoise';
+import { mlcscDenoise } from '../../src-main/engine/learn/mlcsc/denoise';
 import { Runtime } from '../../src-main/engine/runtime/session';
 
 const sigma = 25;
@@ -30,4 +31,7 @@ for (const factor of process.argv.slice(2).map(Number).filter((x) => x > 0).conc
   const c = await cscDenoise(runtime, Float32Array.from(noisy, (v) => v / 255), h, w, { sigma: sigma / 255, lambda: factor * (sigma / 255), seed: 1 });
   report(`CSC (32 × 8×8, λ=${factor}σ)`, Float64Array.from(c.image, (v) => v * 255), (performance.now() - t) / 1000);
 }
+t = performance.now();
+const ml = await mlcscDenoise(runtime, Float32Array.from(noisy, (v) => v / 255), h, w, { sigma: sigma / 255, seed: 1 });
+report('ML-CSC (16 6×6, 32 5×5)', Float64Array.from(ml.image, (v) => v * 255), (performance.now() - t) / 1000);
 await runtime.dispose();

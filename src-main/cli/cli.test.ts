@@ -107,6 +107,9 @@ describe('sparseland denoise', () => {
     const csc = await run('denoise', '--image', f('crop.png'), '--sigma', '25', '--method', 'csc', '--iterations', '3', '--json');
     expect(csc.code, csc.stderr).toBe(0);
     expect(JSON.parse(csc.stdout).psnr).toBeGreaterThan(JSON.parse(csc.stdout).psnrNoisy + 1);
+    const ml = await run('denoise', '--image', f('crop.png'), '--sigma', '25', '--method', 'mlcsc', '--iterations', '3', '--json');
+    expect(ml.code, ml.stderr).toBe(0);
+    expect(JSON.parse(ml.stdout).psnr).toBeGreaterThan(JSON.parse(ml.stdout).psnrNoisy + 1);
     const bad = await run('denoise', '--image', f('crop.png'), '--sigma', '-1');
     expect(bad.stderr).toMatch(/--sigma: "-1" must be a positive number/);
   });

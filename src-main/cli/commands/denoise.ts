@@ -3,13 +3,14 @@ import { Option, type Command } from 'commander';
 import { readPngAsGray, readWholeFile, writeGrayPng } from '../../engine/io';
 import { addGaussianNoise, ksvdDenoise, psnr, ssim } from '../../engine/learn/sparseland';
 import { cscDenoise } from '../../engine/learn/csc/denoise';
+import { mlcscDenoise } from '../../engine/learn/mlcsc/denoise';
 import { Runtime } from '../../engine/runtime/session';
 import { CliError, printJson, progressBar } from '../output';
 
 interface DenoiseOptions {
   image: string;
   sigma: string;
-  method: 'ksvd' | 'csc';
+  method: 'ksvd' | 'csc' | 'mlcsc';
   out?: string;
   seed: string;
   iterations: string;
@@ -23,10 +24,10 @@ export function registerDenoise(program: Command): void {
     .description('add seeded Gaussian noise of σ (0–255 scale) to a grayscale image and denoise it; reports PSNR and SSIM')
     .requiredOption('--image <file>', 'a PNG (read as grayscale)')
     .requiredOption('--sigma <σ>', 'noise standard deviation on the 0–255 scale, e.g. 25')
-    .addOption(new Option('--method <name>', 'denoiser').choices(['ksvd', 'csc']).default('ksvd'))
+    .addOption(new Option('--method <name>', 'denoiser').choices(['ksvd', 'csc', 'mlcsc']).default('ksvd'))
     .option('--out <file>', 'write the denoised image as PNG')
     .option('--seed <n>', 'noise seed', '0')
-    .option('--iterations <n>', 'dictionary-learning iterations (K-SVD, or CDL for csc)', '10')
+    .option('--iterations <n>', 'dictionary-learning iterations (K-SVD; CDL for csc; ML-CSC steps for mlcsc)', '10')
     .option('--atoms <n>', 'K-SVD dictionary size', '256')
     .option('--json', 'machine-readable output')
     .action(async (o: DenoiseOptions) => {
@@ -40,10 +41,11 @@ export function registerDenoise(program: Command): void {
       const iterations = Number(o.iterations);
       const started = performance.now();
       let image: Float64Array;
-      if (o.method === 'csc') {
+      if (o.method === 'csc' || o.method === 'mlcsc') {
         const runtime = new Runtime();
         try {
-          const r = await cscDenoise(runtime, Float32Array.from(noisy, (v) => v / 255), h, w, {
+          const denoiser = o.method === 'csc' ? cscDenoise : (rt: Runtime, x: Float32Array, hh: number, ww: number, opts: { sigma: number; learningIterations: number; seed: number; onIteration: (it: number, obj: number) => void }) => mlcscDenoise(rt, x, hh, ww, { ...opts, learningSteps: opts.learningIterations });
+          const r = await denoiser(runtime, Float32Array.from(noisy, (v) => v / 255), h, w, {
             sigma: sigma / 255,
             learningIterations: iterations,
             seed: Number(o.seed) + 1,
