@@ -3,9 +3,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatch, type EventName, type EventPayload, type LearnConfigInput, type RunStatus } from '../../src-shared/contract';
+import { type EventName, type EventPayload, type LearnConfigInput } from '../../src-shared/contract';
 import { readNpyFile } from '../engine/io';
 import { createStudioHost, type StudioHostInternals } from './studio-host';
+import { callHost, statusIs, waitForEvent } from './test-support';
 
 let dir: string;
 let host: StudioHostInternals;
@@ -20,26 +21,8 @@ const ksvdConfig = (name: string): LearnConfigInput => ({
   checkpointEvery: 2,
 });
 
-async function call(op: string, params: unknown) {
-  const r = await dispatch(host.handlers, { kind: 'request', id: 1, op, params });
-  if (!r) throw new Error('no response');
-  if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
-  return r.result as never;
-}
-
-function waitFor<E extends EventName>(event: E, pred: (p: EventPayload<E>) => boolean, timeoutMs = 120_000): Promise<EventPayload<E>> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${event}`)), timeoutMs);
-    const off = host.subscribe((e: EventName, p: unknown) => {
-      if (e === (event as EventName) && pred(p as EventPayload<E>)) {
-        clearTimeout(timer);
-        off();
-        resolve(p as EventPayload<E>);
-      }
-    });
-  });
-}
-const statusIs = (runId: string, ...s: RunStatus[]) => (p: EventPayload<'run.status'>) => p.runId === runId && s.includes(p.status);
+const call = (op: string, params: unknown) => callHost(host, op, params);
+const waitFor = <E extends EventName>(event: E, pred: (p: EventPayload<E>) => boolean) => waitForEvent(host, event, pred);
 const runDir = (id: string) => path.join(dir, 'proj', 'runs', id);
 
 beforeAll(async () => {

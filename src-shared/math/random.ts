@@ -36,3 +36,42 @@ export function randn(count: number, seed: number): Float32Array {
   for (let i = 0; i < count; i++) out[i] = g();
   return out;
 }
+
+/**
+ * mulberry32 with a draw counter: its state is (seed, draws) and is restored by replaying that many draws, so a
+ * learner's randomness can be checkpointed as two numbers and resumed exactly.
+ */
+export class CountingRandom {
+  private readonly next: () => number;
+  private count = 0;
+
+  constructor(
+    readonly seed: number,
+    draws = 0,
+  ) {
+    this.next = mulberry32(seed);
+    for (let i = 0; i < draws; i++) this.uniform();
+  }
+
+  uniform(): number {
+    this.count++;
+    return this.next();
+  }
+
+  get draws(): number {
+    return this.count;
+  }
+
+  /** `k` distinct indices of [0, n) in draw order: a partial Fisher–Yates shuffle over a sparse swap table (O(k)). */
+  sample(n: number, k: number): number[] {
+    const swapped = new Map<number, number>();
+    const out: number[] = [];
+    for (let i = 0; i < Math.min(k, n); i++) {
+      const j = i + Math.floor(this.uniform() * (n - i));
+      const vj = swapped.get(j) ?? j;
+      swapped.set(j, swapped.get(i) ?? i);
+      out.push(vj);
+    }
+    return out;
+  }
+}

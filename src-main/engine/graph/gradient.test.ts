@@ -7,6 +7,7 @@
  * exercises the full vector-Jacobian product of y = op(inputs), not only its sum.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../../src-shared/math/random';
 import { GraphBuilder, type ConvOptions, type Tensor } from './builder';
 import { addGradients } from './gradient';
 import type { GraphIR, NodeIR } from './ir';
@@ -15,17 +16,6 @@ import { Runtime, type HostTensor } from '../runtime/session';
 
 // ---- harness ---------------------------------------------------------------------------------------------------
 
-/** mulberry32: a tiny seeded PRNG, so every test sees the same data on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hashName(s: string): number {
   let h = 2166136261;

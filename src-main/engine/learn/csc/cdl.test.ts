@@ -9,7 +9,8 @@ import { randomDictionary } from '../../ops/dictionary';
 import { evaluateGraph } from '../../reference/interpreter';
 import { Runtime, hostTensor, type HostTensor } from '../../runtime/session';
 import { randomTensor } from '../../testing/fixtures';
-import { CdlInputError, CountingRandom, buildDictionaryGradientGraph, learnConvolutionalDictionary, projectFilters, shiftInvariantCorrelation, type CdlOptions, type CdlState } from './cdl';
+import { CountingRandom } from '../../../../src-shared/math/random';
+import { CdlInputError, buildDictionaryGradientGraph, learnConvolutionalDictionary, projectFilters, shiftInvariantCorrelation, type CdlOptions, type CdlState } from './cdl';
 import { sampleCscImages } from './synthetic';
 
 // One intra-op thread: identical inputs then give bit-identical outputs, which the resume test relies on.

@@ -37,7 +37,7 @@
  * AbortSignal) is checked between phases; a cancelled outer iteration is discarded and the state returned is
  * the one after the last completed iteration, so stop + resume equals an uninterrupted run.
  */
-import { mulberry32, randn } from '../../../../src-shared/math/random';
+import { CountingRandom, randn } from '../../../../src-shared/math/random';
 import { GraphBuilder } from '../../graph/builder';
 import { addGradients } from '../../graph/gradient';
 import type { GraphIR, Shape } from '../../graph/ir';
@@ -281,38 +281,6 @@ export function matchAtoms(truth: HostTensor, learned: HostTensor): number[] {
   });
 }
 
-/** mulberry32 (src-shared/math/random) with a draw counter, so that its state is (seed, draws) and can be restored by replay. */
-export class CountingRandom {
-  private readonly next: () => number;
-  private count = 0;
-
-  constructor(
-    readonly seed: number,
-    draws = 0,
-  ) {
-    this.next = mulberry32(seed);
-    for (let i = 0; i < draws; i++) this.uniform();
-  }
-
-  uniform(): number {
-    this.count++;
-    return this.next();
-  }
-
-  get draws(): number {
-    return this.count;
-  }
-
-  /** `k` distinct indices from [0, n), in draw order (partial Fisher–Yates). */
-  sample(n: number, k: number): number[] {
-    const pool = Array.from({ length: n }, (_, i) => i);
-    for (let i = 0; i < k; i++) {
-      const j = i + Math.floor(this.uniform() * (n - i));
-      [pool[i], pool[j]] = [pool[j]!, pool[i]!];
-    }
-    return pool.slice(0, k);
-  }
-}
 
 // ---- the learner ---------------------------------------------------------------------------------------------------
 

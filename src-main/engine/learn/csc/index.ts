@@ -1,7 +1,6 @@
 /** Convolutional sparse coding learners: CDL by alternating FISTA and projected gradient, and the slice-based local variant. */
 export {
   CdlInputError,
-  CountingRandom,
   buildDictionaryGradientGraph,
   learnConvolutionalDictionary,
   matchAtoms,
@@ -38,3 +37,4 @@ export {
   type SlicePursuitResult,
 } from './slices';
 export { sampleCscImages, type CscSample } from './synthetic';
+export { CountingRandom } from '../../../../src-shared/math/random';

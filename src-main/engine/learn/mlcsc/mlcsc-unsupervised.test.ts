@@ -9,6 +9,7 @@
  *  - ζ = 0 vs growing ζ: W_2 gets clearly and monotonically sparser;
  *  - stop after m steps (AbortSignal) + resume from a structured-cloned state = an uninterrupted run, bit for bit.
  */
+import { CountingRandom } from '../../../../src-shared/math/random';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32, randn } from '../../../../src-shared/math/random';
 import { GraphBuilder } from '../../graph/builder';
@@ -19,7 +20,6 @@ import { evaluateGraph } from '../../reference/interpreter';
 import { Runtime, hostTensor, type HostTensor } from '../../runtime/session';
 import { sampleMultiLayerSignal } from '../../theory/synthetic';
 import {
-  CountedRandom,
   MlcscInputError,
   buildBlockPowerGraph,
   buildGradientGraph,
@@ -327,15 +327,15 @@ describe('learning on a known 2-layer ML-CSC model', () => {
 });
 
 describe('pieces', () => {
-  it('CountedRandom draws distinct indices and replays from (seed, draws)', () => {
-    const a = new CountedRandom(5);
+  it('CountingRandom draws distinct indices and replays from (seed, draws)', () => {
+    const a = new CountingRandom(5);
     const first = a.sample(10, 4);
     expect(new Set(first).size).toBe(4);
     expect(first.every((i) => i >= 0 && i < 10)).toBe(true);
     expect(a.draws).toBe(4);
-    const replayed = new CountedRandom(5, a.draws);
+    const replayed = new CountingRandom(5, a.draws);
     expect(replayed.sample(1000, 6)).toEqual(a.sample(1000, 6));
-    expect(new CountedRandom(6).sample(10, 10).sort((x, y) => x - y)).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    expect(new CountingRandom(6).sample(10, 10).sort((x, y) => x - y)).toEqual(Array.from({ length: 10 }, (_, i) => i));
   });
 
   it('proximalFilterStep: soft threshold, then sphere / ball projection per filter', () => {

@@ -67,7 +67,7 @@
  * before every step and between FISTA chunks; an interrupted step is discarded and the state returned is the one
  * after the last completed step.
  */
-import { mulberry32, randn } from '../../../../src-shared/math/random';
+import { CountingRandom, randn } from '../../../../src-shared/math/random';
 import { GraphBuilder, type Tensor } from '../../graph/builder';
 import { addGradients } from '../../graph/gradient';
 import type { GraphIR, Shape } from '../../graph/ir';
@@ -409,41 +409,6 @@ export function buildBlockPowerGraph(signalShape: Shape, geos: readonly LayerGeo
 
 // ---- host helpers ------------------------------------------------------------------------------------------------------
 
-/** mulberry32 with a draw counter, so its state is (seed, draws) and is restored by replay. */
-export class CountedRandom {
-  private readonly next: () => number;
-  private count = 0;
-
-  constructor(
-    readonly seed: number,
-    draws = 0,
-  ) {
-    this.next = mulberry32(seed);
-    for (let i = 0; i < draws; i++) this.uniform();
-  }
-
-  uniform(): number {
-    this.count++;
-    return this.next();
-  }
-
-  get draws(): number {
-    return this.count;
-  }
-
-  /** `k` distinct indices of [0, n) in draw order: a partial Fisher–Yates shuffle over a sparse swap table (O(k)). */
-  sample(n: number, k: number): number[] {
-    const swapped = new Map<number, number>();
-    const out: number[] = [];
-    for (let i = 0; i < Math.min(k, n); i++) {
-      const j = i + Math.floor(this.uniform() * (n - i));
-      const vj = swapped.get(j) ?? j;
-      swapped.set(j, swapped.get(i) ?? i);
-      out.push(vj);
-    }
-    return out;
-  }
-}
 
 /** Items `indices` of a [N, ...] tensor as a new [k, ...] tensor. */
 function gather(t: HostTensor, indices: readonly number[]): HostTensor {
@@ -796,7 +761,7 @@ export async function learnMlcscUnsupervised(runtime: Runtime, signals: HostTens
   checkState(state, r);
   const n = signals.shape[0]!;
   const graphs = new Graphs(runtime, r);
-  const rng = new CountedRandom(state.rng.seed, state.rng.draws);
+  const rng = new CountingRandom(state.rng.seed, state.rng.draws);
   const all = Array.from({ length: n }, (_, i) => i);
   const history: MlcscStepStats[] = [];
   let stopReason: MlcscStopReason = 'steps';
