@@ -3,8 +3,8 @@
  * reproduce": D_1 32 7×7 stride 2, D_2 128 5×5×32 (99.09% sparse), D_3 1024 7×7×128 (99.89% sparse)), reduced to
  * run in minutes on a small CPU. Not a test. Usage:
  *
- *   npx tsx src-main/engine/learn/mlcsc/experiments/mnist-mlcsc.ts OUT_DIR [--steps 450] [--batch 32]
- *        [--m2 64] [--m3 256] [--lambda 0.12] [--zeta2 0.05] [--zeta3 0.08] [--step-scale 4] [--images 20000]
+ *   npx tsx docs/experiments/mnist-mlcsc.ts OUT_DIR [--steps 450] [--batch 32]
+ *        [--m2 64] [--m3 256] [--lambda 0.5] [--zeta2 0.05] [--zeta3 0.08] [--step-scale 4] [--images 20000]
  *        [--iters 30] [--test 200] [--seed 1] [--threads N] [--nonneg]
  *
  * The defaults are the run reported to the lead (about 9 minutes on a shared 2-core machine, ~1.1 s per step).
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   const { out: args, positional } = parseArgs(process.argv.slice(2));
   const outDir = positional[0];
   if (!outDir) {
-    console.error('usage: npx tsx src-main/engine/learn/mlcsc/experiments/mnist-mlcsc.ts OUT_DIR [--steps N] [--batch B] [--m2 64] [--m3 256] [--lambda λ] [--zeta2 ζ] [--zeta3 ζ] ...');
+    console.error('usage: npx tsx docs/experiments/mnist-mlcsc.ts OUT_DIR [--steps N] [--batch B] [--m2 64] [--m3 256] [--lambda λ] [--zeta2 ζ] [--zeta3 ζ] ...');
     process.exit(2);
   }
   const num = (k: string, d: number) => (typeof args[k] === 'string' ? Number(args[k]) : d);
@@ -128,7 +128,7 @@ async function main(): Promise<void> {
   const batch = num('batch', 32);
   const m2 = num('m2', 64);
   const m3 = num('m3', 256);
-  const lambda = num('lambda', 0.12);
+  const lambda = num('lambda', 0.5);
   const zeta2 = num('zeta2', 0.05);
   const zeta3 = num('zeta3', 0.08);
   const imagesCount = num('images', 20000);

@@ -71,7 +71,7 @@ export const METHOD_SPECS: readonly MethodSpec[] = [
       { name: 'kernels', label: 'Kernels per layer', kind: 'integers', default: [7, 5], help: 'kᵢ for each layer (paper: 7, 5, 7).' },
       { name: 'strides', label: 'Strides per layer', kind: 'integers', default: [2, 1], help: 'sᵢ for each layer (paper: 2, 1, 1).' },
       { name: 'lambda', label: 'λ (deepest code)', kind: 'number', default: 0.1, min: 0, max: 10, help: 'ℓ1 weight of the projection pursuit on Γ_K.' },
-      { name: 'zeta', label: 'ζ (filter sparsity)', kind: 'number', default: 0.001, min: 0, max: 1, help: 'ℓ1 weight on the filters of layers ≥ 2, which keeps the intermediate codes sparse (TSP 2018, §V).' },
+      { name: 'zeta', label: 'ζ (filter sparsity)', kind: 'number', default: 0.05, min: 0, max: 1, help: 'ℓ1 weight on the filters of layers ≥ 2, which keeps the intermediate codes sparse (TSP 2018, §V).' },
       { name: 'batchSize', label: 'Batch size', kind: 'integer', default: 16, min: 1, max: 1024, help: 'Images per step (online learning).' },
     ],
   },

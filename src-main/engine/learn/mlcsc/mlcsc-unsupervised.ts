@@ -631,14 +631,26 @@ interface GraphConfig {
   readonly nonNegative: boolean;
 }
 
-/** The graphs of one run, built once (ONNX Runtime caches the sessions by graph bytes). */
+/**
+ * Graphs by kind and geometry, shared across calls: a caller that runs one step per call (the session adapter)
+ * gets the same GraphIR objects every time, so the runtime finds its sessions without re-emitting the graphs.
+ * Least recently used entries beyond `GRAPH_CACHE_LIMIT` are dropped.
+ */
+const graphCache = new Map<string, GraphIR>();
+const GRAPH_CACHE_LIMIT = 48;
+
+function cachedGraph(kind: string, r: GraphConfig, build: () => GraphBuilder): GraphIR {
+  const key = `${kind}|${r.batchShape.join(',')}|${r.geos.map((g) => `${g.weightShape.join(',')}/${g.stride}/${g.pad}`).join(';')}`;
+  let graph = graphCache.get(key);
+  if (graph) graphCache.delete(key);
+  else graph = build().toIR();
+  graphCache.set(key, graph);
+  if (graphCache.size > GRAPH_CACHE_LIMIT) graphCache.delete(graphCache.keys().next().value as string);
+  return graph;
+}
+
+/** The graph runs of a learner or pursuit call. */
 class Graphs {
-  private readonly chunks = new Map<number, GraphIR>();
-  private powerGraph: GraphIR | undefined;
-  private blockGraph: GraphIR | undefined;
-  private gradientGraph: GraphIR | undefined;
-  private lossGraph: GraphIR | undefined;
-  private downGraph: GraphIR | undefined;
   private static readonly POWER_CHUNK = 5;
 
   constructor(
@@ -654,11 +666,11 @@ class Graphs {
 
   /** ‖D^{(K)}‖₂² by `iterations` warm-started power iterations (rounded up to whole chunks). */
   async effectiveLipschitz(weights: readonly HostTensor[], start: HostTensor, iterations: number): Promise<{ value: number; vector: HostTensor }> {
-    this.powerGraph ??= buildEffectivePowerGraph(this.r.batchShape, this.r.geos, Graphs.POWER_CHUNK).toIR();
+    const powerGraph = cachedGraph(`power|${Graphs.POWER_CHUNK}`, this.r, () => buildEffectivePowerGraph(this.r.batchShape, this.r.geos, Graphs.POWER_CHUNK));
     let v = start;
     let value = 0;
     for (let done = 0; done < iterations; done += Graphs.POWER_CHUNK) {
-      const out = await this.runtime.run(this.powerGraph, { v, ...this.weightFeeds(weights) });
+      const out = await this.runtime.run(powerGraph, { v, ...this.weightFeeds(weights) });
       v = out.outputs.v_next!;
       value = first(out.outputs.norm!);
     }
@@ -688,8 +700,7 @@ class Graphs {
       for (let done = 0; done < this.r.pursuitIterations; ) {
         if (done > 0 && signal?.aborted) return null;
         const count = Math.min(this.r.pursuitChunk, this.r.pursuitIterations - done);
-        let graph = this.chunks.get(count);
-        if (!graph) this.chunks.set(count, (graph = buildPursuitChunk(this.r.batchShape, this.r.geos, count, this.r.nonNegative).toIR()));
+        const graph = cachedGraph(`fista|${count}|${this.r.nonNegative}`, this.r, () => buildPursuitChunk(this.r.batchShape, this.r.geos, count, this.r.nonNegative));
         const out = await this.runtime.run(graph, {
           y,
           ...this.weightFeeds(weights),
@@ -716,30 +727,30 @@ class Graphs {
   }
 
   async gradient(y: HostTensor, gamma: HostTensor, weights: readonly HostTensor[]): Promise<{ data: number; grads: Float32Array[] }> {
-    this.gradientGraph ??= buildGradientGraph(this.r.batchShape, this.r.geos).toIR();
-    const out = await this.runtime.run(this.gradientGraph, { y, gamma, ...this.weightFeeds(weights) });
+    const graph = cachedGraph('gradient', this.r, () => buildGradientGraph(this.r.batchShape, this.r.geos));
+    const out = await this.runtime.run(graph, { y, gamma, ...this.weightFeeds(weights) });
     return { data: first(out.outputs.data!), grads: weights.map((_, i) => out.outputs[`grad_w${i + 1}`]!.data as Float32Array) };
   }
 
   async loss(y: HostTensor, gamma: HostTensor, weights: readonly HostTensor[]): Promise<LossOutcome> {
-    this.lossGraph ??= buildLossGraph(this.r.batchShape, this.r.geos).toIR();
-    const out = await this.runtime.run(this.lossGraph, { y, gamma, ...this.weightFeeds(weights) });
+    const graph = cachedGraph('loss', this.r, () => buildLossGraph(this.r.batchShape, this.r.geos));
+    const out = await this.runtime.run(graph, { y, gamma, ...this.weightFeeds(weights) });
     return { data: first(out.outputs.data!), energy: first(out.outputs.energy!), zeros: weights.map((_, i) => first(out.outputs[`zeros_gamma${i + 1}`]!)) };
   }
 
   async codes(gamma: HostTensor, weights: readonly HostTensor[]): Promise<HostTensor[]> {
-    this.downGraph ??= buildDownGraph(this.r.batchShape, this.r.geos).toIR();
-    const out = await this.runtime.run(this.downGraph, { gamma, ...this.weightFeeds(weights) });
+    const graph = cachedGraph('down', this.r, () => buildDownGraph(this.r.batchShape, this.r.geos));
+    const out = await this.runtime.run(graph, { gamma, ...this.weightFeeds(weights) });
     return weights.map((_, i) => (i === weights.length - 1 ? gamma : out.outputs[`gamma${i + 1}`]!));
   }
 
   /** L_i for every block by warm-started power iteration. */
   async blockLipschitz(gamma: HostTensor, weights: readonly HostTensor[], start: readonly HostTensor[], iterations: number): Promise<{ values: number[]; vectors: HostTensor[] }> {
-    this.blockGraph ??= buildBlockPowerGraph(this.r.batchShape, this.r.geos).toIR();
+    const blockGraph = cachedGraph('block', this.r, () => buildBlockPowerGraph(this.r.batchShape, this.r.geos));
     let vectors = start.map((v) => hostTensor(v.shape, unit(v.data as Float32Array)));
     let values = weights.map(() => 0);
     for (let t = 0; t < iterations; t++) {
-      const out = await this.runtime.run(this.blockGraph, { gamma, ...this.weightFeeds(weights), ...this.weightFeeds(vectors, 'v') });
+      const out = await this.runtime.run(blockGraph, { gamma, ...this.weightFeeds(weights), ...this.weightFeeds(vectors, 'v') });
       const us = weights.map((_, i) => out.outputs[`u${i + 1}`]!.data as Float32Array);
       values = us.map((u) => norm2(u));
       // A block the codes do not reach (norm 0) keeps its probe.
