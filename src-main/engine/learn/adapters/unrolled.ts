@@ -82,13 +82,13 @@ export const UNROLLED_METHOD: LearningMethodImpl<UnrolledSession> = {
     if (trainSet.count < (params.batchSize as number)) throw new Error(`unrolled-supervised: ${trainSet.count} training images are fewer than one batch of ${params.batchSize}`);
     return { params, train: trainSet, test, state: trainingState(ctx, params, trainSet.count) };
   },
-  async step(_ctx, s) {
+  async step(ctx, s) {
     const target = s.state.step + (s.params.stepsPerIteration as number);
-    const result = await train(s.state, s.train, { maxSteps: target });
+    const result = await train(s.state, s.train, { maxSteps: target, runtime: ctx.runtime });
     s.state = result.state;
     const steps = result.steps;
     const mean = (f: (x: (typeof steps)[number]) => number) => steps.reduce((a, x) => a + f(x), 0) / Math.max(1, steps.length);
-    s.lastEvaluation = await evaluate(s.state.model, s.state.params, s.test);
+    s.lastEvaluation = await evaluate(s.state.model, s.state.params, s.test, { runtime: ctx.runtime });
     return {
       state: s,
       report: {
