@@ -6,11 +6,12 @@
  * Every graph has float32 inputs and loss = Σ y ⊙ R with R a fixed pseudo-random constant, so each test
  * exercises the full vector-Jacobian product of y = op(inputs), not only its sum.
  */
+import { promoteToFloat64, pruneToOutput, relativeMaxError } from '../testing/graph-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../../src-shared/math/random';
 import { GraphBuilder, type ConvOptions, type Tensor } from './builder';
 import { addGradients } from './gradient';
-import type { GraphIR, NodeIR } from './ir';
+import type { GraphIR } from './ir';
 import { evaluateGraph } from '../reference/interpreter';
 import { Runtime, type HostTensor } from '../runtime/session';
 
@@ -63,45 +64,9 @@ afterAll(async () => {
   if (process.env.GRADIENT_REPORT) console.log(`gradient: worst finite-difference error ${worst.fd.toExponential(2)}, worst ONNX Runtime error ${worst.ort.toExponential(2)}`);
 });
 
-/** The same graph in float64: every float32 value, initializer and Cast target promoted. */
-function promote(ir: GraphIR): GraphIR {
-  const p = <T extends { dtype: string }>(v: T): T => (v.dtype === 'float32' ? { ...v, dtype: 'float64' } : v);
-  return {
-    ...ir,
-    inputs: ir.inputs.map(p),
-    outputs: ir.outputs.map(p),
-    valueInfo: ir.valueInfo.map(p),
-    initializers: ir.initializers.map((i) => (i.dtype === 'float32' ? { ...i, dtype: 'float64' as const, data: Float64Array.from(i.data as Float32Array) } : i)),
-    nodes: ir.nodes.map((n): NodeIR => (n.opType === 'Cast' && n.attrs.to === 1 ? { ...n, attrs: { ...n.attrs, to: 11 } } : n)),
-  };
-}
 
-/** Only the nodes the output `name` depends on, so finite differences do not pay for the gradient graph. */
-function prune(ir: GraphIR, name: string): GraphIR {
-  const needed = new Set([name]);
-  const keep: NodeIR[] = [];
-  for (let i = ir.nodes.length - 1; i >= 0; i--) {
-    const n = ir.nodes[i]!;
-    if (!n.outputs.some((o) => needed.has(o))) continue;
-    keep.push(n);
-    for (const x of n.inputs) needed.add(x);
-  }
-  return { ...ir, nodes: keep.reverse(), outputs: ir.outputs.filter((o) => o.name === name) };
-}
 
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
-  return m;
-}
 
-/** ‖a − b‖∞ / ‖b‖∞ (absolute when b is zero, e.g. for a gradient that must vanish). */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  for (let i = 0; i < b.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
-  const scale = maxAbs(b);
-  return scale > 0 ? d / scale : d;
-}
 
 function sample(spec: InputSpec, rand: () => number): Float64Array {
   const lo = spec.lo ?? -1;
@@ -165,12 +130,12 @@ async function check(name: string, c: Case): Promise<void> {
 async function measure(name: string, c: Case): Promise<Errors> {
   const { ir, data, wrt } = buildCase(name, c);
   const rand = mulberry32(hashName(name) ^ 0x9e3779b9);
-  const ir64 = promote(ir);
+  const ir64 = promoteToFloat64(ir);
   const feeds64 = Object.fromEntries(c.inputs.map((s, i) => [s.name, { shape: s.shape, data: data[i]! }]));
   const exact = evaluateGraph(ir64, feeds64);
 
   // (1) analytic gradient vs central differences of the loss, all in float64.
-  const lossGraph = prune(ir64, 'loss');
+  const lossGraph = pruneToOutput(ir64, 'loss');
   const lossAt = (feeds: typeof feeds64) => evaluateGraph(lossGraph, feeds)['loss']!.data[0]!;
   let fdErr = 0;
   for (const spec of wrt) {
@@ -196,7 +161,7 @@ async function measure(name: string, c: Case): Promise<Errors> {
       fd.push((lp - lm) / (2 * H));
       an.push(analytic[i]!);
     }
-    const e = relErr(an, fd);
+    const e = relativeMaxError(an, fd);
     expect(e, `${name}: d loss / d ${spec.name} vs finite differences`).toBeLessThanOrEqual(1e-6);
     fdErr = Math.max(fdErr, e);
   }
@@ -209,7 +174,7 @@ async function measure(name: string, c: Case): Promise<Errors> {
   const { outputs } = await runtime.run(ir, feeds32);
   let ortErr = 0;
   for (const out of ir.outputs) {
-    const e = relErr(outputs[out.name]!.data as Float32Array, reference[out.name]!.data);
+    const e = relativeMaxError(outputs[out.name]!.data as Float32Array, reference[out.name]!.data);
     expect(e, `${name}: ONNX Runtime ${out.name} vs reference`).toBeLessThanOrEqual(1e-4);
     ortErr = Math.max(ortErr, e);
   }
@@ -404,9 +369,9 @@ describe('gradients of reductions', () => {
     const data = Float32Array.from([3, 1, 3, 1, -2, 5, 5, 5]);
     const expected = [0.5, 5, 0.5, 5, 10, 1 / 3, 1 / 3, 1 / 3];
     const ref = evaluateGraph(ir, { x: { shape: [2, 4], data } });
-    expect(relErr(ref['dx']!.data, expected)).toBeLessThan(1e-15);
+    expect(relativeMaxError(ref['dx']!.data, expected)).toBeLessThan(1e-15);
     const { outputs } = await runtime.run(ir, { x: { dtype: 'float32', shape: [2, 4], data } });
-    expect(relErr(outputs['dx']!.data as Float32Array, expected)).toBeLessThan(1e-6);
+    expect(relativeMaxError(outputs['dx']!.data as Float32Array, expected)).toBeLessThan(1e-6);
   });
 });
 
@@ -532,8 +497,8 @@ describe('addGradients', () => {
     const xd = Float32Array.from([0, 0.5, -1]);
     const ref = evaluateGraph(g.toIR(), { x: { shape: [3], data: xd } });
     const e = Array.from(xd, (v) => Math.exp(Math.fround(v)));
-    expect(relErr(ref['dh']!.data, e.map((v) => 2 * Math.fround(v)))).toBeLessThan(1e-6);
-    expect(relErr(ref['dx']!.data, e.map((v) => 2 * Math.fround(v) * Math.fround(v)))).toBeLessThan(1e-6);
+    expect(relativeMaxError(ref['dh']!.data, e.map((v) => 2 * Math.fround(v)))).toBeLessThan(1e-6);
+    expect(relativeMaxError(ref['dx']!.data, e.map((v) => 2 * Math.fround(v) * Math.fround(v)))).toBeLessThan(1e-6);
   });
 
   it('rejects a non-scalar loss without a seed, and ops without a rule on the path only', () => {

@@ -3,8 +3,8 @@
  * step, monotone objective in batch mode, non-negative codes, and stop + resume = uninterrupted.
  * Atom recovery on synthetic data is in cdl-recovery.test.ts.
  */
+import { promoteToFloat64, pruneToOutput, relativeMaxError } from '../../testing/graph-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { GraphIR, NodeIR } from '../../graph/ir';
 import { randomDictionary } from '../../ops/dictionary';
 import { evaluateGraph } from '../../reference/interpreter';
 import { Runtime, hostTensor, type HostTensor } from '../../runtime/session';
@@ -17,41 +17,8 @@ import { sampleCscImages } from './synthetic';
 const runtime = new Runtime({ providers: ['cpu'], intraOpThreads: 1 });
 afterAll(() => runtime.dispose());
 
-/** The same graph in float64 (every float32 value and initializer promoted), for the reference interpreter. */
-function promote(ir: GraphIR): GraphIR {
-  const p = <T extends { dtype: string }>(v: T): T => (v.dtype === 'float32' ? { ...v, dtype: 'float64' } : v);
-  return {
-    ...ir,
-    inputs: ir.inputs.map(p),
-    outputs: ir.outputs.map(p),
-    valueInfo: ir.valueInfo.map(p),
-    initializers: ir.initializers.map((i) => (i.dtype === 'float32' ? { ...i, dtype: 'float64' as const, data: Float64Array.from(i.data as Float32Array) } : i)),
-    nodes: ir.nodes.map((n): NodeIR => (n.opType === 'Cast' && n.attrs.to === 1 ? { ...n, attrs: { ...n.attrs, to: 11 } } : n)),
-  };
-}
 
-/** Only the nodes `name` depends on, so finite differences do not pay for the gradient. */
-function prune(ir: GraphIR, name: string): GraphIR {
-  const needed = new Set([name]);
-  const keep: NodeIR[] = [];
-  for (let i = ir.nodes.length - 1; i >= 0; i--) {
-    const n = ir.nodes[i]!;
-    if (!n.outputs.some((o) => needed.has(o))) continue;
-    keep.push(n);
-    for (const x of n.inputs) needed.add(x);
-  }
-  return { ...ir, nodes: keep.reverse(), outputs: ir.outputs.filter((o) => o.name === name) };
-}
 
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let s = 0;
-  for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    s = Math.max(s, Math.abs(b[i]!));
-  }
-  return d / s;
-}
 
 function filterNorms(w: HostTensor): number[] {
   const m = w.shape[0]!;
@@ -79,11 +46,11 @@ describe('dictionary gradient graph', () => {
       const y = Float64Array.from(randomTensor(signal, 1).data as Float32Array);
       const gamma = Float64Array.from(randomTensor(gammaShape, 2).data as Float32Array);
       const w = Float64Array.from(randomTensor(weights, 3).data as Float32Array);
-      const ir64 = promote(ir);
+      const ir64 = promoteToFloat64(ir);
       const feeds = (wv: Float64Array) => ({ y: { shape: signal, data: y }, gamma: { shape: gammaShape, data: gamma }, w: { shape: weights, data: wv } });
       const exact = evaluateGraph(ir64, feeds(w));
       const grad = exact.grad_w!.data;
-      const lossOnly = prune(ir64, 'loss');
+      const lossOnly = pruneToOutput(ir64, 'loss');
       const h = 1e-6;
       const fd = new Float64Array(w.length);
       for (let i = 0; i < w.length; i++) {
@@ -93,9 +60,9 @@ describe('dictionary gradient graph', () => {
         minus[i] = minus[i]! - h;
         fd[i] = (evaluateGraph(lossOnly, feeds(plus)).loss!.data[0]! - evaluateGraph(lossOnly, feeds(minus)).loss!.data[0]!) / (2 * h);
       }
-      expect(relErr(grad, fd)).toBeLessThan(1e-6);
+      expect(relativeMaxError(grad, fd)).toBeLessThan(1e-6);
       const ort = await runtime.run(ir, { y: hostTensor(signal, Float32Array.from(y)), gamma: hostTensor(gammaShape, Float32Array.from(gamma)), w: hostTensor(weights, Float32Array.from(w)) });
-      expect(relErr(ort.outputs.grad_w!.data as Float32Array, grad)).toBeLessThan(1e-4);
+      expect(relativeMaxError(ort.outputs.grad_w!.data as Float32Array, grad)).toBeLessThan(1e-4);
       expect(Math.abs((ort.outputs.loss!.data as Float32Array)[0]! - exact.loss!.data[0]!) / exact.loss!.data[0]!).toBeLessThan(1e-5);
     });
   }

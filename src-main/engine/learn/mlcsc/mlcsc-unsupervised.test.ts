@@ -10,10 +10,10 @@
  *  - stop after m steps (AbortSignal) + resume from a structured-cloned state = an uninterrupted run, bit for bit.
  */
 import { CountingRandom } from '../../../../src-shared/math/random';
+import { promoteToFloat64, pruneToOutput, relativeMaxError } from '../../testing/graph-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32, randn } from '../../../../src-shared/math/random';
 import { GraphBuilder } from '../../graph/builder';
-import type { GraphIR, NodeIR } from '../../graph/ir';
 import { analysis, modelShapes, normalizeAtoms, randomDictionary, synthesizer, type LayerGeometry } from '../../ops/dictionary';
 import type { LayerSpec } from '../../pursuit/types';
 import { evaluateGraph } from '../../reference/interpreter';
@@ -39,44 +39,9 @@ afterAll(() => runtime.dispose());
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
-/** The same graph in float64: every float32 value, initializer and Cast target promoted. */
-function promote(ir: GraphIR): GraphIR {
-  const p = <T extends { dtype: string }>(v: T): T => (v.dtype === 'float32' ? { ...v, dtype: 'float64' } : v);
-  return {
-    ...ir,
-    inputs: ir.inputs.map(p),
-    outputs: ir.outputs.map(p),
-    valueInfo: ir.valueInfo.map(p),
-    initializers: ir.initializers.map((i) => (i.dtype === 'float32' ? { ...i, dtype: 'float64' as const, data: Float64Array.from(i.data as Float32Array) } : i)),
-    nodes: ir.nodes.map((n): NodeIR => (n.opType === 'Cast' && n.attrs.to === 1 ? { ...n, attrs: { ...n.attrs, to: 11 } } : n)),
-  };
-}
 
-/** Only the nodes output `name` depends on. */
-function prune(ir: GraphIR, name: string): GraphIR {
-  const needed = new Set([name]);
-  const keep: NodeIR[] = [];
-  for (let i = ir.nodes.length - 1; i >= 0; i--) {
-    const n = ir.nodes[i]!;
-    if (!n.outputs.some((o) => needed.has(o))) continue;
-    keep.push(n);
-    for (const x of n.inputs) needed.add(x);
-  }
-  return { ...ir, nodes: keep.reverse(), outputs: ir.outputs.filter((o) => o.name === name) };
-}
 
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
-  return m;
-}
 
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  for (let i = 0; i < b.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
-  const s = maxAbs(b);
-  return s > 0 ? d / s : d;
-}
 
 /** float32-representable uniform values in [−1, 1]. */
 function uniformData(n: number, rand: () => number, scale = 1): Float64Array {
@@ -113,7 +78,7 @@ describe('dictionary-step graph', () => {
       [5, 1, 1],
     ]);
     const ir = buildGradientGraph(GRAPH_SIGNAL, geos).toIR();
-    const ir64 = promote(ir);
+    const ir64 = promoteToFloat64(ir);
     const rand = mulberry32(2024);
     const feeds: Record<string, { shape: number[]; data: Float64Array }> = {
       y: { shape: GRAPH_SIGNAL, data: uniformData(size(GRAPH_SIGNAL), rand) },
@@ -121,7 +86,7 @@ describe('dictionary-step graph', () => {
     };
     geos.forEach((g, i) => (feeds[`w${i + 1}`] = { shape: [...g.weightShape], data: uniformData(size(g.weightShape), rand, 0.5) }));
     const exact = evaluateGraph(ir64, feeds);
-    const lossGraph = prune(ir64, 'data');
+    const lossGraph = pruneToOutput(ir64, 'data');
     const lossAt = (f: typeof feeds) => evaluateGraph(lossGraph, f)['data']!.data[0]!;
     const h = 1e-6;
     for (let i = 1; i <= 3; i++) {
@@ -139,13 +104,13 @@ describe('dictionary-step graph', () => {
         fd.push((lossAt({ ...feeds, [name]: { shape: feeds[name]!.shape, data: plus } }) - lossAt({ ...feeds, [name]: { shape: feeds[name]!.shape, data: minus } })) / (2 * h));
         an.push(analytic[j]!);
       }
-      expect(relErr(an, fd), name).toBeLessThan(1e-6);
+      expect(relativeMaxError(an, fd), name).toBeLessThan(1e-6);
     }
     // ONNX Runtime, float32, on the same inputs.
     const f32 = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, hostTensor(v.shape, Float32Array.from(v.data))]));
     const r = await runtime.run(ir, f32);
-    expect(relErr(r.outputs.data!.data as Float32Array, exact['data']!.data)).toBeLessThan(1e-5);
-    for (let i = 1; i <= 3; i++) expect(relErr(r.outputs[`grad_w${i}`]!.data as Float32Array, exact[`grad_w${i}`]!.data), `ORT grad_w${i}`).toBeLessThan(1e-4);
+    expect(relativeMaxError(r.outputs.data!.data as Float32Array, exact['data']!.data)).toBeLessThan(1e-5);
+    for (let i = 1; i <= 3; i++) expect(relativeMaxError(r.outputs[`grad_w${i}`]!.data as Float32Array, exact[`grad_w${i}`]!.data), `ORT grad_w${i}`).toBeLessThan(1e-4);
   });
 
   it('the block power graph gives A_iᵀA_iV_i, the gradient of the data term at y = 0 with W_i replaced by V_i', async () => {
@@ -164,7 +129,7 @@ describe('dictionary-step graph', () => {
       const ws: Record<string, HostTensor> = {};
       weights.forEach((w, j) => (ws[`w${j + 1}`] = j === i ? probes[i]! : w));
       const g = await runtime.run(gradGraph, { y: zeros, gamma, ...ws });
-      expect(relErr(block.outputs[`u${i + 1}`]!.data as Float32Array, g.outputs[`grad_w${i + 1}`]!.data as Float32Array)).toBeLessThan(1e-5);
+      expect(relativeMaxError(block.outputs[`u${i + 1}`]!.data as Float32Array, g.outputs[`grad_w${i + 1}`]!.data as Float32Array)).toBeLessThan(1e-5);
     }
   });
 });
@@ -227,7 +192,7 @@ describe('projection pursuit', () => {
     b.output('g', analysis(b, analysis(b, b.sub(y, x), ws[0]!, geos[0]!), ws[1]!, geos[1]!));
     b.output('gamma1', g1);
     const feed = (t: HostTensor) => ({ shape: [...t.shape], data: Float64Array.from(t.data as Float32Array) });
-    const ref = evaluateGraph(promote(b.toIR()), { y: feed(signals), gamma: feed(p.codes[1]!), w1: feed(truth[0]!.weights), w2: feed(truth[1]!.weights) });
+    const ref = evaluateGraph(promoteToFloat64(b.toIR()), { y: feed(signals), gamma: feed(p.codes[1]!), w1: feed(truth[0]!.weights), w2: feed(truth[1]!.weights) });
     const gk = p.codes[1]!.data as Float32Array;
     const grad = ref['g']!.data;
     let worstOff = 0;
@@ -243,7 +208,7 @@ describe('projection pursuit', () => {
     expect(support).toBeGreaterThan(0);
     expect(worstOff).toBeLessThan(0.02 * lambda);
     expect(worstOn).toBeLessThan(0.02 * lambda);
-    expect(relErr(p.codes[0]!.data as Float32Array, ref['gamma1']!.data)).toBeLessThan(1e-5);
+    expect(relativeMaxError(p.codes[0]!.data as Float32Array, ref['gamma1']!.data)).toBeLessThan(1e-5);
     expect(p.restarts).toBe(0);
 
     // Divergence safeguard: with L/16, FISTA diverges, is restarted with 4L twice, and lands on exactly L.

@@ -7,8 +7,9 @@
  *     retried with a smaller h, then resampled;
  *  2. ONNX Runtime's float32 gradients against the float64 reference, whole tensors.
  */
+import { promoteToFloat64, pruneToOutput, relativeMaxError } from '../../testing/graph-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { GraphIR, NodeIR } from '../../graph/ir';
+import type { GraphIR } from '../../graph/ir';
 import { evaluateGraph, type FeedValue } from '../../reference/interpreter';
 import { hostTensor, Runtime, type HostTensor } from '../../runtime/session';
 import { mulberry32 } from '../../../../src-shared/math/random';
@@ -27,41 +28,8 @@ const H = 1e-5;
 const COORDINATES = 6;
 const BATCH = 2;
 
-/** The same graph in float64: float32 values, initializers and Cast targets promoted. */
-function promote(ir: GraphIR): GraphIR {
-  const p = <T extends { dtype: string }>(v: T): T => (v.dtype === 'float32' ? { ...v, dtype: 'float64' } : v);
-  return {
-    ...ir,
-    inputs: ir.inputs.map(p),
-    outputs: ir.outputs.map(p),
-    valueInfo: ir.valueInfo.map(p),
-    initializers: ir.initializers.map((i) => (i.dtype === 'float32' ? { ...i, dtype: 'float64' as const, data: Float64Array.from(i.data as Float32Array) } : i)),
-    nodes: ir.nodes.map((n): NodeIR => (n.opType === 'Cast' && n.attrs.to === 1 ? { ...n, attrs: { ...n.attrs, to: 11 } } : n)),
-  };
-}
 
-/** Only the nodes the loss depends on. */
-function lossOnly(ir: GraphIR): GraphIR {
-  const needed = new Set([LOSS]);
-  const keep: NodeIR[] = [];
-  for (let i = ir.nodes.length - 1; i >= 0; i--) {
-    const n = ir.nodes[i]!;
-    if (!n.outputs.some((o) => needed.has(o))) continue;
-    keep.push(n);
-    for (const x of n.inputs) needed.add(x);
-  }
-  return { ...ir, nodes: keep.reverse(), outputs: ir.outputs.filter((o) => o.name === LOSS) };
-}
 
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return scale > 0 ? d / scale : d;
-}
 
 const TINY_LAYERS = [
   { filters: 4, kernel: 3, stride: 1 },
@@ -137,21 +105,21 @@ describe('unrolled networks: gradients', () => {
   for (const [name, input] of Object.entries(CASES)) {
     it(`${name}: reverse mode matches float64 finite differences, and ONNX Runtime matches the reference`, async () => {
       const { ir, trainable, feeds } = setup(name, input, 1234 + name.length);
-      const ir64 = promote(ir);
+      const ir64 = promoteToFloat64(ir);
       const feeds64 = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, toFeed(v)]));
       const exact = evaluateGraph(ir64, feeds64);
 
       // (2) ONNX Runtime (float32) against the float64 reference.
       const ort = await runtime.run(ir, feeds);
-      expect(relErr(ort.outputs[LOSS]!.data as Float32Array, exact[LOSS]!.data), `${name}: loss`).toBeLessThan(1e-5);
+      expect(relativeMaxError(ort.outputs[LOSS]!.data as Float32Array, exact[LOSS]!.data), `${name}: loss`).toBeLessThan(1e-5);
       for (const p of trainable) {
-        const err = relErr(ort.outputs[gradName(p)]!.data as Float32Array, exact[gradName(p)]!.data);
+        const err = relativeMaxError(ort.outputs[gradName(p)]!.data as Float32Array, exact[gradName(p)]!.data);
         worst.ort = Math.max(worst.ort, err);
         expect(err, `${name}: ONNX Runtime gradient of ${p}`).toBeLessThan(1e-4);
       }
 
       // (1) analytic gradient against central differences, both in float64.
-      const lossGraph = lossOnly(ir64);
+      const lossGraph = pruneToOutput(ir64, LOSS);
       const reluInputs = lossGraph.nodes.filter((n) => n.opType === 'Relu').map((n) => n.inputs[0]!);
       const at = (feedsAt: Record<string, FeedValue>) => {
         const all = evaluateGraph(lossGraph, feedsAt, { keepAll: true });
@@ -184,8 +152,8 @@ describe('unrolled networks: gradients', () => {
             break;
           }
         }
-        worst.fd = Math.max(worst.fd, relErr(an, fd));
-        expect(relErr(an, fd), `${name}: gradient of ${p} vs finite differences (fd ${fd.map((v) => v.toExponential(3)).join(', ')}; analytic ${an.map((v) => v.toExponential(3)).join(', ')})`).toBeLessThan(1e-5);
+        worst.fd = Math.max(worst.fd, relativeMaxError(an, fd));
+        expect(relativeMaxError(an, fd), `${name}: gradient of ${p} vs finite differences (fd ${fd.map((v) => v.toExponential(3)).join(', ')}; analytic ${an.map((v) => v.toExponential(3)).join(', ')})`).toBeLessThan(1e-5);
       }
     });
   }
