@@ -44,7 +44,7 @@ export function registerDenoise(program: Command): void {
       if (o.method === 'csc' || o.method === 'mlcsc') {
         const runtime = new Runtime();
         try {
-          const denoiser = o.method === 'csc' ? cscDenoise : (rt: Runtime, x: Float32Array, hh: number, ww: number, opts: { sigma: number; learningIterations: number; seed: number; onIteration: (it: number, obj: number) => void }) => mlcscDenoise(rt, x, hh, ww, { ...opts, learningSteps: opts.learningIterations });
+          const denoiser = o.method === 'csc' ? cscDenoise : mlcscDenoise;
           const r = await denoiser(runtime, Float32Array.from(noisy, (v) => v / 255), h, w, {
             sigma: sigma / 255,
             learningIterations: iterations,

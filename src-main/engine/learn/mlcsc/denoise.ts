@@ -16,7 +16,8 @@ export interface MlcscDenoiseOptions {
   /** ℓ1 weight of the deepest code; default 3·σ, as for CSC. */
   readonly lambda?: number;
   readonly zeta?: number;
-  readonly learningSteps?: number;
+  /** Learning steps of the ML-CSC model (default 20). */
+  readonly learningIterations?: number;
   readonly pursuitIterations?: number;
   readonly lowPassSigma?: number;
   readonly seed?: number;
@@ -37,7 +38,7 @@ export async function mlcscDenoise(runtime: Runtime, noisy: Float32Array, height
     layers,
     lambda,
     zeta: o.zeta ?? 1e-3,
-    steps: o.learningSteps ?? 20,
+    steps: o.learningIterations ?? 20,
     batchSize: 1,
     seed: o.seed ?? 1,
     onStep: (s) => o.onIteration?.(s.step, s.loss),
