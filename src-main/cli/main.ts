@@ -8,6 +8,7 @@ import { registerInfo } from './commands/info';
 import { registerPursue } from './commands/pursue';
 import { registerTrain } from './commands/train';
 import { registerServe } from './commands/serve';
+import { registerTheory } from './commands/theory';
 import { CliError, reportError } from './output';
 
 export function buildProgram(): Command {
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerDenoise(program);
   registerExport(program);
+  registerTheory(program);
   registerBench(program);
   registerServe(program);
   return program;

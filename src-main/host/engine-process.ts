@@ -44,12 +44,15 @@ export function nodeEngineChannel(): EngineChannel {
   };
 }
 
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
 export interface JobListener {
   progress(m: Extract<WorkerToHost, { type: 'progress' }>): void;
   preview(m: Extract<WorkerToHost, { type: 'preview' }>): void;
   done(m: Extract<WorkerToHost, { type: 'done' }>): void;
   failed(error: StudioErrorShape): void;
   checkpoint?(m: Extract<WorkerToHost, { type: 'checkpoint' }>): void;
+  phase?(m: Extract<WorkerToHost, { type: 'phase' }>): void;
 }
 
 export class EngineSupervisor {
@@ -84,6 +87,11 @@ export class EngineSupervisor {
     this.ensure().send(resume ? { type: 'learn', jobId, config, resume } : { type: 'learn', jobId, config });
   }
 
+  phase(jobId: string, config: Extract<HostToWorker, { type: 'phase' }>['config'], listener: JobListener): void {
+    this.jobs.set(jobId, listener);
+    this.ensure().send({ type: 'phase', jobId, config });
+  }
+
   cancel(jobId: string): boolean {
     if (!this.jobs.has(jobId) || !this.channel) return false;
     this.channel.send({ type: 'cancel', jobId });
@@ -102,6 +110,10 @@ export class EngineSupervisor {
     return this.request({ type: 'inspect', path });
   }
 
+  analyze(params: Extract<HostToWorker, { type: 'analyze' }>['params']): Promise<unknown> {
+    return this.request({ type: 'analyze', params });
+  }
+
   async dispose(): Promise<void> {
     this.disposed = true;
     const ch = this.channel;
@@ -117,7 +129,7 @@ export class EngineSupervisor {
     });
   }
 
-  private request(m: { type: 'info' } | { type: 'inspect'; path: string }): Promise<unknown> {
+  private request(m: DistributiveOmit<Extract<HostToWorker, { requestId: number }>, 'requestId'>): Promise<unknown> {
     const requestId = this.nextRequest++;
     return new Promise((resolve, reject) => {
       this.requests.set(requestId, { resolve, reject });
@@ -157,6 +169,9 @@ export class EngineSupervisor {
         return;
       case 'checkpoint':
         this.jobs.get(m.jobId)?.checkpoint?.(m);
+        return;
+      case 'phase':
+        this.jobs.get(m.jobId)?.phase?.(m);
         return;
       case 'done': {
         const l = this.jobs.get(m.jobId);

@@ -6,6 +6,8 @@ import { DataFormatError, type NdArray } from '../engine/io';
 import { loadSignalFile } from '../engine/io/signal-files';
 import { runPursuitJob } from '../engine/jobs/pursuit-job';
 import { UnknownMethodError, runLearningJob } from '../engine/jobs/learning-job';
+import { runPhaseTransition } from '../engine/jobs/phase-transition';
+import { analyzeTheory } from '../engine/jobs/theory-analysis';
 import '../engine/learn/register';
 import { probeProviders } from '../engine/runtime/providers';
 import { DEFAULT_PROVIDER_ORDER, Runtime, type HostTensor } from '../engine/runtime/session';
@@ -34,6 +36,8 @@ function toError(err: unknown): StudioErrorShape {
   if (err instanceof DivergenceError) return { code: 'diverged', message };
   if (err instanceof UnknownMethodError) return { code: 'unavailable', message };
   if (err instanceof ZodError) return { code: 'invalid-input', message: `parameters: ${describeIssues(err.issues)}` };
+  // The theory's samplers and measures reject impossible geometries and sizes with RangeErrors that say why.
+  if (err instanceof RangeError) return { code: 'invalid-input', message };
   if (/diverged/.test(message)) return { code: 'diverged', message };
   return { code: 'internal', message };
 }
@@ -154,6 +158,51 @@ port.listen((raw) => {
       });
       break;
     }
+    case 'phase': {
+      const abort = new AbortController();
+      jobs.set(msg.jobId, abort);
+      queue = queue.then(async () => {
+        const runtime = runtimeFor(msg.config.providers);
+        const started = performance.now();
+        try {
+          const outcome = await runPhaseTransition(
+            runtime,
+            msg.config,
+            (result) => {
+              const done = result.success.flat(2).filter((v): v is number => v !== null);
+              port.post({
+                type: 'progress',
+                jobId: msg.jobId,
+                progress: {
+                  iteration: result.cellsDone,
+                  totalIterations: result.cellsTotal,
+                  objective: done.length ? done.reduce((a, b) => a + b, 0) / done.length : 0,
+                  density: [],
+                  seconds: (performance.now() - started) / 1000,
+                  layer: 1,
+                },
+              });
+              port.post({ type: 'phase', jobId: msg.jobId, result });
+            },
+            abort.signal,
+          );
+          port.post({ type: 'phase', jobId: msg.jobId, result: outcome.result });
+          port.post({ type: 'done', jobId: msg.jobId, cancelled: outcome.cancelled, iterations: outcome.result.cellsDone, provider: runtime.lastProvider ?? 'cpu', layers: [], tensors: {} });
+        } catch (err) {
+          port.post({ type: 'failed', jobId: msg.jobId, error: toError(err) });
+        } finally {
+          jobs.delete(msg.jobId);
+        }
+      });
+      break;
+    }
+    case 'analyze':
+      // Not queued behind running jobs: an analysis takes seconds, a phase transition can take many minutes.
+      void analyzeTheory(runtimeFor(msg.params.providers), msg.params).then(
+        (result) => port.post({ type: 'reply', requestId: msg.requestId, ok: true, result }),
+        (err) => port.post({ type: 'reply', requestId: msg.requestId, ok: false, error: toError(err) }),
+      );
+      break;
     case 'cancel':
       jobs.get(msg.jobId)?.abort();
       break;

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, appendFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { LearnConfig, RunConfig, RunMetrics, RunSummary, StudioError, type ProjectSummary, type RunDetail, type RunPreview } from '../../src-shared/contract';
+import { LearnConfig, PhaseConfig, PhaseResult, RunConfig, RunMetrics, RunSummary, StudioError, type ProjectSummary, type RunDetail, type RunPreview } from '../../src-shared/contract';
 // Direct module imports: the io index also re-exports loaders that pull in ONNX Runtime, which must stay
 // out of the host process.
 import { writeFileAtomic } from '../engine/io/fileio';
@@ -115,21 +115,13 @@ export class Project {
     return changed;
   }
 
-  async createRun(config: RunConfig | LearnConfig): Promise<RunSummary> {
+  async createRun(config: RunConfig | LearnConfig | PhaseConfig): Promise<RunSummary> {
     const id = newRunId();
     const dir = path.join(this.dir, 'runs', id);
     await mkdir(dir, { recursive: true });
     await writeJson(path.join(dir, 'config.json'), config);
-    const pursuit = 'pursuit' in config;
-    const summary: RunSummary = {
-      id,
-      kind: pursuit ? 'pursuit' : 'learning',
-      name: config.name ?? (pursuit ? `${config.pursuit.algorithm} ${config.layers.length}-layer` : `${config.method} on ${config.data.kind === 'sample' ? config.data.name : config.data.kind}`),
-      algorithm: pursuit ? config.pursuit.algorithm : config.method,
-      status: 'queued',
-      createdAt: new Date().toISOString(),
-      iterations: 0,
-    };
+    const described = describeRun(config);
+    const summary: RunSummary = { id, ...described, name: config.name ?? described.name, status: 'queued', createdAt: new Date().toISOString(), iterations: 0 };
     await writeJson(path.join(dir, 'status.json'), summary);
     this.file = { ...this.file, runs: [...this.file.runs, id] };
     await writeJson(path.join(this.dir, 'project.json'), this.file);
@@ -195,7 +187,7 @@ export class Project {
   async readRun(id: string): Promise<RunDetail> {
     const dir = this.runDir(id);
     const raw = await readJson(path.join(dir, 'config.json'), 'run configuration');
-    const config = z.union([RunConfig, LearnConfig]).safeParse(raw);
+    const config = z.union([RunConfig, LearnConfig, PhaseConfig]).safeParse(raw);
     if (!config.success) throw new StudioError('invalid-input', `runs/${id}/config.json is malformed`, id);
     return { summary: await this.readStatus(id), config: config.data, metrics: await this.readMetrics(id) };
   }
@@ -224,6 +216,19 @@ export class Project {
     return out;
   }
 
+  /** The grid of a phase-transition run, rewritten whole after every cell so that a crash keeps the cells done. */
+  async writePhaseResult(id: string, result: PhaseResult): Promise<void> {
+    await writeJson(path.join(this.runDir(id), 'phase.json'), result);
+  }
+
+  async readPhaseResult(id: string): Promise<PhaseResult> {
+    const file = path.join(this.runDir(id), 'phase.json');
+    if (!(await exists(file))) throw new StudioError('not-found', `run ${id} has no phase-transition results (yet)`, id);
+    const parsed = PhaseResult.safeParse(await readJson(file, 'phase-transition results'));
+    if (!parsed.success) throw new StudioError('invalid-input', `runs/${id}/phase.json is malformed (${parsed.error.issues[0]?.message})`, id);
+    return parsed.data;
+  }
+
   async readPreview(id: string): Promise<RunPreview> {
     const dir = this.runDir(id);
     const names = new Set(await readdir(dir));
@@ -244,6 +249,13 @@ export class Project {
     const image = (t: typeof input) => (t && t.shape.length === 4 ? { ...t, shape: t.shape.slice(2), data: t.data.slice(0, t.shape[2]! * t.shape[3]!) } : t);
     return { runId: id, atoms, ...(input ? { input: image(input) } : {}), ...(reconstruction ? { reconstruction: image(reconstruction) } : {}) };
   }
+}
+
+function describeRun(config: RunConfig | LearnConfig | PhaseConfig): Pick<RunSummary, 'kind' | 'name' | 'algorithm'> {
+  if ('pursuit' in config) return { kind: 'pursuit', name: `${config.pursuit.algorithm} ${config.layers.length}-layer`, algorithm: config.pursuit.algorithm };
+  if ('method' in config) return { kind: 'learning', name: `${config.method} on ${config.data.kind === 'sample' ? config.data.name : config.data.kind}`, algorithm: config.method };
+  const model = config.model.kind === 'sparseland' ? 'Sparseland' : config.model.layers.length === 1 ? 'CSC' : `${config.model.layers.length}-layer ML-CSC`;
+  return { kind: 'phase', name: `phase transition, ${model}`, algorithm: 'phase-transition' };
 }
 
 async function exists(p: string): Promise<boolean> {

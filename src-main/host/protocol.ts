@@ -3,7 +3,7 @@
  * serialisation, Electron's structured clone); both sides validate what they receive.
  */
 import { z } from 'zod';
-import { DataInfo, Float32Tensor, Id, LearnConfig, ProviderName, RunConfig, StudioErrorShape } from '../../src-shared/contract';
+import { DataInfo, Float32Tensor, Id, LearnConfig, PhaseConfig, PhaseResult, ProviderName, RunConfig, StudioErrorShape, TheoryAnalyzeParams } from '../../src-shared/contract';
 
 export const JobProgressMessage = z.object({
   iteration: z.number().int().nonnegative(),
@@ -40,6 +40,8 @@ export const HostToWorker = z.discriminatedUnion('type', [
   z.object({ type: z.literal('cancel'), jobId: Id }),
   z.object({ type: z.literal('info'), requestId: z.number().int() }),
   z.object({ type: z.literal('inspect'), requestId: z.number().int(), path: z.string() }),
+  z.object({ type: z.literal('analyze'), requestId: z.number().int(), params: TheoryAnalyzeParams }),
+  z.object({ type: z.literal('phase'), jobId: Id, config: PhaseConfig }),
 ]);
 export type HostToWorker = z.infer<typeof HostToWorker>;
 
@@ -62,6 +64,8 @@ export const WorkerToHost = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('failed'), jobId: Id, error: StudioErrorShape }),
   z.object({ type: z.literal('checkpoint'), jobId: Id, iteration: z.number().int().nonnegative(), saved: SavedStateMessage }),
+  /** A phase-transition job finished a cell: the grid so far. */
+  z.object({ type: z.literal('phase'), jobId: Id, result: PhaseResult }),
   /** The answer to an info/inspect request: `result` when ok, `error` otherwise. */
   z.object({ type: z.literal('reply'), requestId: z.number().int(), ok: z.boolean(), result: z.unknown().optional(), error: StudioErrorShape.optional() }),
 ]);

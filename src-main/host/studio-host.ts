@@ -8,6 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import {
   LearnConfig,
+  PhaseConfig,
   RecentProject,
   StudioError,
   type EventName,
@@ -130,6 +131,11 @@ export async function createStudioHost(options: StudioHostOptions, engineFactory
         markRunning();
         emit('run.preview', { runId, ...m.preview });
       },
+      phase: (m) => {
+        markRunning();
+        void chain(runId, () => p.writePhaseResult(runId, m.result));
+        emit('phase.progress', { runId, result: m.result });
+      },
       checkpoint: (m) => {
         void chain(runId, async () => {
           await p.writeCheckpoint(runId, m.iteration, m.saved);
@@ -189,6 +195,16 @@ export async function createStudioHost(options: StudioHostOptions, engineFactory
     return { runId: created.id };
   }
 
+  async function startPhase(rawConfig: PhaseConfig): Promise<{ runId: string }> {
+    const p = requireProject();
+    const model = rawConfig.model;
+    const config = model.kind === 'convolutional' && model.dictionaries ? { ...rawConfig, model: { ...model, dictionaries: model.dictionaries.map((d, i) => guard.check(d, `dictionary of layer ${i + 1}`)) } } : rawConfig;
+    const created = await p.createRun(config);
+    emitStatus(created);
+    engine.phase(created.id, config, jobListener(p, created.id));
+    return { runId: created.id };
+  }
+
   async function resumeSession(runId: string): Promise<{ runId: string }> {
     const p = requireProject();
     if (engine.isRunning(runId)) throw new StudioError('invalid-request', `run ${runId} is still running`, runId);
@@ -229,6 +245,13 @@ export async function createStudioHost(options: StudioHostOptions, engineFactory
     'sessions.methods': async () => METHOD_SPECS.filter((m) => availableMethods.includes(m.method)),
     'sessions.start': async ({ config }) => startSession(config),
     'sessions.resume': async ({ runId }) => resumeSession(runId),
+    'theory.analyze': async (params) => {
+      const model = params.model;
+      const checked = model.kind === 'convolutional' && model.dictionaries ? { ...params, model: { ...model, dictionaries: model.dictionaries.map((d, i) => guard.check(d, `dictionary of layer ${i + 1}`)) } } : params;
+      return engine.analyze(checked) as never;
+    },
+    'theory.phaseStart': async ({ config }) => startPhase(config),
+    'theory.phaseResult': async ({ runId }) => requireProject().readPhaseResult(runId),
     'runs.cancel': async ({ runId }) => ({ cancelled: engine.cancel(runId) }),
     'runs.list': async () => requireProject().listRuns(),
     'runs.get': async ({ runId }) => {

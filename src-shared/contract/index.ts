@@ -1,4 +1,6 @@
+export * from './basics';
 export * from './schemas';
+export * from './theory';
 export * from './tensors';
 export * from './errors';
 export * from './client';

@@ -4,17 +4,13 @@
  * these schemas; the TypeScript types are inferred from them, so the two cannot drift apart.
  */
 import { z } from 'zod';
+import { FilePath, Id, ProviderName } from './basics';
 import { Float32Tensor } from './tensors';
+import { PhaseConfig, PhaseResult, TheoryAnalyzeParams, TheoryReport } from './theory';
 
 // ---- building blocks ---------------------------------------------------------------------------------------
 
-export const ProviderName = z.enum(['cuda', 'webgpu', 'cpu']);
-export type ProviderName = z.infer<typeof ProviderName>;
-
-export const Id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'ids are 1–64 letters, digits, _ or -');
-
-/** An absolute or relative path chosen by the user (dialog, file browser or command line). */
-export const FilePath = z.string().min(1).max(4096);
+export { FilePath, Id, ProviderName } from './basics';
 
 export const PursuitAlgorithm = z.enum(['thr', 'ista', 'fista', 'layered-thr', 'layered-bp', 'ml-ista', 'ml-fista']);
 export type PursuitAlgorithm = z.infer<typeof PursuitAlgorithm>;
@@ -175,10 +171,10 @@ export const LayerSummary = z.object({
 export const RunSummary = z.object({
   id: Id,
   name: z.string(),
-  /** A pursuit run or a learning session. */
-  kind: z.enum(['pursuit', 'learning']).default('pursuit'),
-  /** The pursuit algorithm, or the learning method. */
-  algorithm: z.union([PursuitAlgorithm, LearnMethod]),
+  /** A pursuit run, a learning session or a phase-transition experiment. */
+  kind: z.enum(['pursuit', 'learning', 'phase']).default('pursuit'),
+  /** The pursuit algorithm, the learning method, or `phase-transition`. */
+  algorithm: z.union([PursuitAlgorithm, LearnMethod, z.literal('phase-transition')]),
   status: RunStatus,
   createdAt: z.string(),
   finishedAt: z.string().optional(),
@@ -194,7 +190,7 @@ export type RunSummary = z.infer<typeof RunSummary>;
 
 export const RunDetail = z.object({
   summary: RunSummary,
-  config: z.union([RunConfig, LearnConfig]),
+  config: z.union([RunConfig, LearnConfig, PhaseConfig]),
   metrics: z.array(RunMetrics),
 });
 export type RunDetail = z.infer<typeof RunDetail>;
@@ -262,6 +258,12 @@ export const OPERATIONS = {
   'runs.list': { params: Empty, result: z.array(RunSummary) },
   'runs.get': { params: RunRef, result: RunDetail },
   'runs.preview': { params: RunRef, result: RunPreview },
+  /** Samples signals from a model with known codes, runs the pursuits, and holds each layer against its theorem. */
+  'theory.analyze': { params: TheoryAnalyzeParams, result: TheoryReport },
+  /** Starts a phase-transition experiment (a run of kind 'phase'); cancel it with runs.cancel. */
+  'theory.phaseStart': { params: z.object({ config: PhaseConfig }).strict(), result: z.object({ runId: Id }) },
+  /** The success-rate grid of a phase-transition run, complete or as far as it got. */
+  'theory.phaseResult': { params: RunRef, result: PhaseResult },
   'files.list': { params: z.object({ dir: FilePath.optional() }).strict(), result: DirectoryListing },
   'data.inspect': { params: z.object({ path: FilePath }).strict(), result: DataInfo },
   /** Native dialogs exist in the desktop app only; the browser uses files.list. `null` when dismissed. */
@@ -285,6 +287,8 @@ export const EVENTS = {
   /** The engine process crashed and was restarted. */
   'engine.restarted': z.object({ reason: z.string(), at: z.string() }),
   'project.changed': ProjectSummary,
+  /** A phase-transition run finished a cell of its grid: the whole grid so far. */
+  'phase.progress': z.object({ runId: Id, result: PhaseResult }),
 } as const;
 
 export type EventName = keyof typeof EVENTS;
