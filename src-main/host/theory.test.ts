@@ -68,6 +68,20 @@ describe('theory.analyze', () => {
     expect(report.atoms.map((a) => a.layer)).toEqual([1, 2]);
   });
 
+  it('handles a strided 2-D model and shows its effective atoms as images', async () => {
+    const report = TheoryReport.parse(
+      await call('theory.analyze', {
+        model: { kind: 'convolutional', dims: '2d', size: 24, layers: [{ filters: 4, kernel: 5, stride: 1 }, { filters: 6, kernel: 4, stride: 2, nonzeros: 4 }] },
+        sampling: { sparsity: 1, values: { valueRange: [0.5, 1] }, noise: { kind: 'snr', value: 20 }, count: 2, seed: 1 },
+        pursuits: [{ pursuit: 'layered-thr' }, { pursuit: 'ml-fista', iterations: 30 }, { pursuit: 'omp' }],
+      }),
+    );
+    expect(report.codes.map((c) => c.shape)).toEqual([[4, 20, 20], [6, 9, 9]]);
+    expect(report.atoms[1]!.images.shape).toEqual([6, 5 + 1 * 3, 5 + 1 * 3]);
+    expect(report.clean.shape).toEqual([24, 24]);
+    expect(report.pursuits.every((p) => p.reconstruction.shape.join() === '24,24')).toBe(true);
+  });
+
   it('refuses an impossible geometry with a message naming the layer', async () => {
     await expect(
       call('theory.analyze', {

@@ -232,10 +232,11 @@ export const PHASE_PRESETS: Record<'single' | 'csc' | 'mlcsc', z.input<typeof Ph
   single: { model: { kind: 'sparseland', n: 64, atoms: 128, targetCoherence: 0.25 }, pursuits: ['omp', 'bp', 'layered-thr'], sparsities: [1, 2, 3, 4, 6, 8, 10, 12, 16, 20] },
   // The sources' CSC experiment: m = 2 filters of length n = 64, signals of length N = 640.
   csc: { model: { kind: 'convolutional', dims: '1d', size: 640, layers: [{ filters: 2, kernel: 64, stride: 1, targetCoherence: 0.1 }] }, pursuits: ['omp', 'bp', 'layered-thr'], sparsities: [1, 2, 3, 4, 5, 6, 8, 10, 12, 14] },
+  // Two layers: low-coherence first-layer filters, sparse Gaussian second-layer filters (SCIENCE.md).
   mlcsc: {
-    model: { kind: 'convolutional', dims: '1d', size: 200, layers: [{ filters: 4, kernel: 9, stride: 1, targetCoherence: 0.3 }, { filters: 6, kernel: 5, stride: 1, nonzeros: 3, values: 'sign' }] },
+    model: { kind: 'convolutional', dims: '1d', size: 200, layers: [{ filters: 2, kernel: 24, stride: 1, targetCoherence: 0.15 }, { filters: 4, kernel: 5, stride: 1, nonzeros: 3, targetCoherence: 0.3 }] },
     pursuits: ['omp', 'bp', 'layered-thr', 'layered-bp', 'ml-fista'],
-    sparsities: [1, 2, 3, 4, 5, 6],
+    sparsities: [1, 2, 3, 4, 6],
     values: { valueRange: [0.5, 1], sign: 'both', distribution: 'uniform' },
   },
 };

@@ -17,7 +17,7 @@ import { denseProduct, denseSynthesisMatrix } from './conv-matrix';
 import { globalOmp } from './global-omp';
 import { codePatchWindow, patchEnergy } from './local-norms';
 import { codeShape, type SampleStats, type TheoryInstance } from './model';
-import type { MlcscSample } from './sampler';
+import { synthesize, type MlcscSample } from './sampler';
 import { errorNorms, supportRecovery } from './support';
 
 export type ThresholdChoice = 'soft' | 'hard';
@@ -42,27 +42,17 @@ export interface TheoryEstimate {
   readonly provider: ProviderName | 'float64';
 }
 
-function matVec(A: Mat, x: Float64Array): Float64Array {
-  const y = new Float64Array(A.rows);
-  for (let j = 0; j < A.cols; j++) {
-    const v = x[j]!;
-    if (v === 0) continue;
-    const col = A.data.subarray(j * A.rows, (j + 1) * A.rows);
-    for (let r = 0; r < A.rows; r++) y[r] += v * col[r]!;
-  }
-  return y;
-}
-
 /** The synthesis matrices D_1 … D_K of an instance (float64, for exact pushes between layers). */
 export function synthesisMatrices(instance: TheoryInstance): Mat[] {
   return instance.layers.map((l, i) => denseSynthesisMatrix(l, instance.inputs[i]!));
 }
 
-/** Γ_{i−1} = D_iΓ_i for every shallower layer, from the deepest code. */
-function pushDown(matrices: readonly Mat[], deepest: Float64Array): Float64Array[] {
-  const codes: Float64Array[] = new Array(matrices.length);
-  codes[matrices.length - 1] = deepest;
-  for (let i = matrices.length - 1; i >= 1; i--) codes[i - 1] = matVec(matrices[i]!, codes[i]!);
+/** Γ_{i−1} = D_iΓ_i for every shallower layer, from the deepest code (direct loops: no dense matrices). */
+function pushDown(instance: TheoryInstance, deepest: Float64Array): Float64Array[] {
+  const K = instance.layers.length;
+  const codes: Float64Array[] = new Array(K);
+  codes[K - 1] = deepest;
+  for (let i = K - 1; i >= 1; i--) codes[i - 1] = synthesize(instance.layers[i]!, codes[i]!, codeShape(instance, i + 1), instance.inputs[i]!);
   return codes;
 }
 
@@ -151,7 +141,6 @@ export async function runTheoryPursuit(
 ): Promise<TheoryEstimate> {
   const started = performance.now();
   const K = instance.layers.length;
-  const matrices = synthesisMatrices(instance);
   const threshold = choice.threshold ?? 'soft';
   const parameters = defaultParameters(choice.pursuit, stats, choice.lambdas, threshold);
   const seconds = () => (performance.now() - started) / 1000;
@@ -161,7 +150,7 @@ export async function runTheoryPursuit(
     const codes = sample.noisy.map((y, b) => {
       const sparsity = choice.lambdas ? Math.round(parameters[0]!) : sample.codes[b]![K - 1]!.reduce((n, v) => n + (v !== 0 ? 1 : 0), 0);
       const deepest = globalOmp(instance.layers, [y], input, { sparsity }).codes[0]!;
-      return pushDown(matrices, deepest);
+      return pushDown(instance, deepest);
     });
     return { pursuit: 'omp', codes, parameters: [parameters[0]!], seconds: seconds(), provider: 'float64' };
   }
@@ -174,11 +163,11 @@ export async function runTheoryPursuit(
   const specs: LayerSpec[] = instance.layers.map((l) => ({ weights: hostTensor([...l.weights.shape], Float32Array.from(l.weights.data)), stride: l.stride, pad: 0 }));
 
   if (choice.pursuit === 'bp') {
-    const layer = K > 1 ? effectiveLayer(instance, matrices) : specs[0]!;
+    const layer = K > 1 ? effectiveLayer(instance, synthesisMatrices(instance)) : specs[0]!;
     const r = await basisPursuit(runtime, signalTensor, layer, parameters[0]!, stats.layers.at(-1)!.gammaMax, choice.iterations, signal);
     const code = r.code;
     const per = code.data.length / B;
-    const codes = Array.from({ length: B }, (_, b) => pushDown(matrices, toFloat64(code.data as Float32Array, b * per, per)));
+    const codes = Array.from({ length: B }, (_, b) => pushDown(instance, toFloat64(code.data as Float32Array, b * per, per)));
     return { pursuit: 'bp', codes, parameters: [parameters[0]!], seconds: seconds(), provider: r.provider };
   }
 
@@ -330,6 +319,6 @@ export function verdicts(instance: TheoryInstance, sample: MlcscSample, stats: S
 
 /** D_1Γ̂_1 of one signal, float64. */
 export function reconstruct(instance: TheoryInstance, codes1: Float64Array): Float64Array {
-  return matVec(denseSynthesisMatrix(instance.layers[0]!, instance.inputs[0]!), codes1);
+  return synthesize(instance.layers[0]!, codes1, codeShape(instance, 1), instance.inputs[0]!);
 }
 

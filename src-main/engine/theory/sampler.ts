@@ -236,8 +236,8 @@ function buildLayers(spec: MlcscSpec, channels: number, twoD: boolean): { layers
   return { layers, geo, mus };
 }
 
-/** out += D Γ for one valid layer: every non-zero Γ[j, a, b] adds Γ·w_j at offset s·(a, b). */
-function synthesize(layer: ConvLayer, code: Float64Array, codeShape: readonly [number, number, number], outShape: readonly [number, number, number]): Float64Array {
+/** D Γ for one valid (pad 0) layer: every non-zero Γ[j, a, b] adds Γ·w_j at offset s·(a, b). */
+export function synthesize(layer: ConvLayer, code: Float64Array, codeShape: readonly [number, number, number], outShape: readonly [number, number, number]): Float64Array {
   const [m, c, kh, kw] = layer.weights.shape as [number, number, number, number];
   const w = layer.weights.data;
   const s = layer.stride;
