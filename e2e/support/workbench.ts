@@ -1,4 +1,5 @@
-/** Helpers for driving the workbench page: what is drawn on a canvas, page errors, the file browser. */
+/** Helpers for driving the workbench page: what is drawn on a canvas, page errors, the file browser, downloads. */
+import { readFile } from 'node:fs/promises';
 import { expect, type Locator, type Page } from '@playwright/test';
 
 export interface CanvasStats {
@@ -99,4 +100,27 @@ export async function goToRoot(page: Page, root: string): Promise<void> {
 /** The run the panel shows, as marked in the run list. */
 export function currentRunItem(page: Page): Locator {
   return page.locator('[data-testid="run-list-item"][aria-current="true"]');
+}
+
+export interface SavedFile {
+  /** The name the page gave the file (the <a download> attribute). */
+  readonly name: string;
+  readonly bytes: Buffer;
+}
+
+/** Clicks a button that saves a file (an export) and returns what the browser downloaded. */
+export async function downloadFrom(page: Page, button: Locator): Promise<SavedFile> {
+  const [download] = await Promise.all([page.waitForEvent('download'), button.click()]);
+  const failure = await download.failure();
+  expect(failure, `the download of ${download.suggestedFilename()} completed`).toBeNull();
+  const path = await download.path();
+  return { name: download.suggestedFilename(), bytes: await readFile(path) };
+}
+
+/** The rows of a CSV file (CRLF or LF line ends), without the empty line after the last. */
+export function csvLines(bytes: Buffer): string[] {
+  return bytes
+    .toString('utf8')
+    .split(/\r?\n/)
+    .filter((line, i, all) => line !== '' || i < all.length - 1);
 }

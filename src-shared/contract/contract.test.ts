@@ -53,7 +53,7 @@ describe('contract schemas', () => {
 
   it('names every operation and event once', () => {
     expect(Object.keys(OPERATIONS)).toContain('runs.start');
-    expect(Object.keys(EVENTS)).toEqual(['run.progress', 'run.status', 'run.preview', 'engine.restarted', 'project.changed']);
+    expect(Object.keys(EVENTS)).toEqual(['run.progress', 'run.status', 'run.preview', 'engine.restarted', 'project.changed', 'phase.progress']);
   });
 });
 

@@ -33,7 +33,8 @@ export const useLearnStore = defineStore('learn', () => {
     emptySeries: emptyLearnSeries,
     appendMetrics: appendLearnMetrics,
     seriesFromMetrics: learnSeriesFromMetrics,
-    configOf: (d) => ('pursuit' in d.config ? null : d.config),
+    // Pursuit runs and phase-transition runs have views of their own.
+    configOf: (d) => ('method' in d.config ? d.config : null),
     plannedIterations: (c) => c.iterations,
     fallbackTotal: (d) => d.summary.iterations,
     acceptPreview: hasPreviewContent,

@@ -44,6 +44,8 @@ export interface TrackedRunOptions<C, S> {
   readonly plannedIterations: (config: C) => number;
   /** The total for a fetched run of the other kind (configOf gave null). */
   readonly fallbackTotal: (detail: RunDetail) => number;
+  /** Whether runs of this kind have previews to fetch with runs.preview (default true). */
+  readonly hasPreviews?: boolean;
   /** Whether a fetched preview has anything to show (default: any preview). */
   readonly acceptPreview?: (preview: RunPreview) => boolean;
   /** Shown while an active run has not sent its first preview. */
@@ -213,7 +215,8 @@ export function useTrackedRun<C, S>(o: TrackedRunOptions<C, S>): TrackedRun<C, S
     const mine = selection;
     loading.value = true;
     try {
-      const [detail, pv] = await Promise.allSettled([client['runs.get']({ runId: id }), client['runs.preview']({ runId: id })]);
+      const previewRequest = o.hasPreviews === false ? Promise.reject<RunPreview>(new Error(`${o.shortNoun}s have no preview`)) : client['runs.preview']({ runId: id });
+      const [detail, pv] = await Promise.allSettled([client['runs.get']({ runId: id }), previewRequest]);
       if (mine !== selection) return;
       if (detail.status === 'rejected') {
         app.reportError(detail.reason, `Opening ${o.shortNoun} ${id}`);
@@ -233,7 +236,7 @@ export function useTrackedRun<C, S>(o: TrackedRunOptions<C, S>): TrackedRun<C, S
         const done = d.summary.status === 'finished' ? 1 : total > 0 ? Math.min(1, d.summary.iterations / total) : 0;
         progress.value = { fraction: done, iteration: d.summary.iterations, total };
       }
-      if (preview.value === null) {
+      if (preview.value === null && o.hasPreviews !== false) {
         if (pv.status === 'fulfilled' && (o.acceptPreview?.(pv.value) ?? true)) preview.value = pv.value;
         else if (isActive(status.value)) previewMissing.value = o.firstPreviewMessage;
         else {

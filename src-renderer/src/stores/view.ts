@@ -1,30 +1,38 @@
 /**
- * Which workbench is on show: Pursuit (run a model on data) or Learn (learning sessions). Opening a run
- * from the list shows it in the view of its kind.
+ * Which workbench is on show: Pursuit (run a model on data), Learn (learning sessions) or Theory (models
+ * with known representations, theorems held against pursuits, phase transitions). Opening a run from the
+ * list shows it in the view of its kind.
  */
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { RunSummary } from '../../../src-shared/contract';
 import { useLearnStore } from './learn';
 import { useRunStore } from './run';
+import { useTheoryStore } from './theory';
 
-export type WorkbenchView = 'pursuit' | 'learn';
-export const VIEWS: readonly WorkbenchView[] = ['pursuit', 'learn'];
+export type WorkbenchView = 'pursuit' | 'learn' | 'theory';
+export const VIEWS: readonly WorkbenchView[] = ['pursuit', 'learn', 'theory'];
+export const VIEW_LABELS: Record<WorkbenchView, string> = { pursuit: 'Pursuit', learn: 'Learn', theory: 'Theory' };
 
 export const useViewStore = defineStore('view', () => {
   const run = useRunStore();
   const learn = useLearnStore();
+  const theory = useTheoryStore();
   const view = ref<WorkbenchView>('pursuit');
 
   function show(v: WorkbenchView) {
     view.value = v;
   }
 
-  /** Shows a run of the project: a learning session in Learn, a pursuit run in Pursuit. */
+  /** Shows a run of the project: a learning session in Learn, a phase transition in Theory, a pursuit run in Pursuit. */
   function openRun(r: Pick<RunSummary, 'id' | 'kind'>): Promise<void> {
     if (r.kind === 'learning') {
       view.value = 'learn';
       return learn.select(r.id);
+    }
+    if (r.kind === 'phase') {
+      view.value = 'theory';
+      return theory.selectPhase(r.id);
     }
     view.value = 'pursuit';
     return run.select(r.id);
@@ -32,7 +40,7 @@ export const useViewStore = defineStore('view', () => {
 
   /** The run the current view shows (marked in the run list). */
   function currentRunId(): string | null {
-    return view.value === 'learn' ? learn.runId : run.runId;
+    return view.value === 'learn' ? learn.runId : view.value === 'theory' ? theory.phaseRunId : run.runId;
   }
 
   return { view, show, openRun, currentRunId };

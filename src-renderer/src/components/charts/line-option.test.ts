@@ -33,3 +33,15 @@ describe('lineChartOption', () => {
     expect((lineChartOption(series.slice(0, 1), {}, paletteFor('light')).legend as { show: boolean }).show).toBe(false);
   });
 });
+
+describe('lineChartOption marker lines', () => {
+  it('draws vertical lines on a series of their own, with a legend entry, and honours the x range', () => {
+    const o = lineChartOption(series.slice(0, 1), { markLines: [{ x: 3, label: '½(1+1/μ) = 3' }], markLineName: 'theorem limits', xMin: 0, xMax: 8 }, paletteFor('light'));
+    const all = o.series as { name: string; data: unknown[]; markLine?: { data: { xAxis: number; name: string }[] } }[];
+    expect(all.map((s) => s.name)).toEqual(['objective', 'theorem limits']);
+    expect(all[1]!.data).toEqual([]);
+    expect(all[1]!.markLine?.data).toEqual([{ xAxis: 3, name: '½(1+1/μ) = 3' }]);
+    expect((o.legend as { show: boolean }).show).toBe(true);
+    expect(o.xAxis).toMatchObject({ min: 0, max: 8 });
+  });
+});

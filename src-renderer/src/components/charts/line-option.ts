@@ -17,12 +17,19 @@ export interface LineChartOptions {
   readonly logY?: boolean;
   readonly yMin?: number;
   readonly yMax?: number;
+  readonly xMin?: number;
+  readonly xMax?: number;
+  /** Vertical lines at x values (a theorem's sparsity limit), drawn as one extra legend entry `markLineName`. */
+  readonly markLines?: readonly { readonly x: number; readonly label: string }[];
+  readonly markLineName?: string;
   /** Formats axis labels and tooltip values. */
   readonly format?: (v: number) => string;
 }
 
 export function lineChartOption(series: readonly LineSeries[], options: LineChartOptions, palette: Palette): LineChartOption {
   const format = options.format ?? ((v: number) => String(v));
+  const marks = options.markLines ?? [];
+  const legend = series.length > 1 || marks.length > 0;
   const axisCommon = {
     nameTextStyle: { color: palette.muted },
     axisLine: { lineStyle: { color: palette.axis } },
@@ -34,8 +41,8 @@ export function lineChartOption(series: readonly LineSeries[], options: LineChar
     animation: false,
     color: [...palette.series],
     textStyle: { color: palette.text },
-    grid: { left: 64, right: 20, top: series.length > 1 ? 36 : 16, bottom: 44 },
-    legend: { show: series.length > 1, top: 4, textStyle: { color: palette.text }, inactiveColor: palette.axis },
+    grid: { left: 64, right: 20, top: legend ? 36 : 16, bottom: 44 },
+    legend: { show: legend, top: 4, textStyle: { color: palette.text }, inactiveColor: palette.axis },
     tooltip: {
       trigger: 'axis',
       backgroundColor: palette.tooltipBackground,
@@ -50,6 +57,8 @@ export function lineChartOption(series: readonly LineSeries[], options: LineChar
       nameGap: 26,
       minInterval: 1,
       scale: true,
+      ...(options.xMin !== undefined ? { min: options.xMin } : {}),
+      ...(options.xMax !== undefined ? { max: options.xMax } : {}),
       ...axisCommon,
       splitLine: { show: false },
     },
@@ -64,14 +73,35 @@ export function lineChartOption(series: readonly LineSeries[], options: LineChar
       ...axisCommon,
       axisLabel: { color: palette.muted, formatter: (v: number) => format(v) },
     },
-    series: series.map((s) => ({
-      type: 'line',
-      name: s.name,
-      showSymbol: s.points.length < 2,
-      symbolSize: 5,
-      lineStyle: { width: 2 },
-      emphasis: { disabled: true },
-      data: (options.logY ? s.points.filter((p) => p[1] > 0) : s.points).map((p) => [p[0], p[1]]),
-    })),
+    series: [
+      ...series.map((s) => ({
+        type: 'line' as const,
+        name: s.name,
+        showSymbol: s.points.length < 2,
+        symbolSize: 5,
+        lineStyle: { width: 2 },
+        emphasis: { disabled: true },
+        data: (options.logY ? s.points.filter((p) => p[1] > 0) : s.points).map((p) => [p[0], p[1]]),
+      })),
+      // The marker lines live on a series of their own, so hiding a data series in the legend keeps them.
+      ...(marks.length
+        ? [
+            {
+              type: 'line' as const,
+              name: options.markLineName ?? 'limits',
+              data: [],
+              color: palette.muted,
+              markLine: {
+                silent: true,
+                symbol: 'none',
+                animation: false,
+                lineStyle: { color: palette.muted, type: 'dashed' as const, width: 1.5 },
+                label: { show: true, position: 'insideMiddleTop' as const, color: palette.text, formatter: '{b}' },
+                data: marks.map((m) => ({ xAxis: m.x, name: m.label })),
+              },
+            },
+          ]
+        : []),
+    ],
   };
 }
