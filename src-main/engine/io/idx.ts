@@ -1,6 +1,6 @@
 import { DataFormatError, describeError, UNNAMED_SOURCE } from './errors';
 import { readWholeFile } from './fileio';
-import { streamInflate } from './inflate';
+import { inflateHead, streamInflate } from './inflate';
 import { checkedSize, dtypeItemSize, formatShape, type DType, type NdArray, type NdData } from './npy';
 
 const IDX_TYPES: Record<number, DType> = {
@@ -152,6 +152,25 @@ function readGzip(bytes: Uint8Array, source: string): NdArray {
   if (!h) throw new DataFormatError(source, `truncated IDX header: only ${st.headLen} bytes after decompression`);
   if (st.bodyLen < h.dataBytes) throw truncated(h, st.bodyLen, source);
   return makeArray(h, st.body);
+}
+
+/**
+ * The element type and shape an IDX file (plain or gzip) declares, decompressing only the header:
+ * lets a caller refuse an absurd shape before the data is allocated.
+ */
+export function readIdxHeader(bytes: Uint8Array, sourceName: string = UNNAMED_SOURCE): { dtype: DType; shape: number[] } {
+  let head = bytes;
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    if (bytes.length < 18) throw new DataFormatError(sourceName, `truncated gzip data: only ${bytes.length} bytes`);
+    try {
+      head = inflateHead(bytes, 'gzip', 4 + 4 * 255);
+    } catch (e) {
+      throw new DataFormatError(sourceName, `corrupt gzip data: ${describeError(e)}`, { cause: e });
+    }
+  }
+  const h = parseHeader(head, sourceName);
+  if (!h) throw new DataFormatError(sourceName, `truncated IDX header: only ${head.length} bytes`);
+  return { dtype: h.dtype, shape: h.shape };
 }
 
 /** Read an IDX file (the MNIST format), plain or gzip-compressed; data comes back in native byte order. */

@@ -39,3 +39,13 @@ export {
 } from './png';
 export { readIdx, readIdxFile } from './idx';
 export { loadDictionaryFile, loadSignalFile } from './signal-files';
+export { readNpyHeaderFile } from './npy';
+export { listNpz, readNpzArray } from './npz';
+export { probePng } from './png';
+export { readIdxHeader } from './idx';
+export { MAX_JPEG_PIXELS, probeJpeg, readJpeg, type JpegInfo } from './jpeg';
+export { MAX_TIFF_PAGES, MAX_TIFF_PIXELS, decodeTiffPage, probeTiff, tiffDtype, type TiffPage } from './tiff';
+export { MAX_BMP_PIXELS, probeBmp, readBmp, type BmpInfo } from './bmp';
+export { MAX_TEXT_BYTES, readNumericTable, type Delimiter, type NumericTable, type ReadTableOptions } from './csv';
+export { listMat, matHeaderKind, readMatVariable, type MatArray, type MatClass, type MatVariableInfo, type ReadMatOptions } from './mat';
+export { MAX_MAT73_ELEMENTS, listMat73, readMat73Variable } from './mat73';

@@ -375,6 +375,30 @@ export async function readNpyFile(path: string): Promise<NdArray> {
   }
 }
 
+/**
+ * Read and validate only the header of an `.npy` file, so a caller can refuse an array by its
+ * shape before any of it is read (readNpyFile then checks that the data is all there).
+ */
+export async function readNpyHeaderFile(path: string): Promise<NpyHeader> {
+  const handle = await open(path, 'r');
+  try {
+    const { size: fileSize } = await handle.stat();
+    const start = new Uint8Array(Math.min(fileSize, 12));
+    await handle.read(start, 0, start.length, 0);
+    const ext = headerExtent(start, path);
+    const head = new Uint8Array(Math.min(fileSize, ext.dataOffset));
+    let done = 0;
+    while (done < head.length) {
+      const { bytesRead } = await handle.read(head, done, head.length - done, done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return parseNpyHeader(head.subarray(0, done), path);
+  } finally {
+    await handle.close();
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Writing
 

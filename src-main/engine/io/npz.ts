@@ -2,8 +2,8 @@ import { zipSync, type Zippable } from 'fflate';
 import { crc32 } from './crc32';
 import { DataFormatError, describeError, UNNAMED_SOURCE } from './errors';
 import { readWholeFile, writeFileAtomic } from './fileio';
-import { inflateExact } from './inflate';
-import { parseNpy, serializeNpy, type NdArray } from './npy';
+import { inflateExact, inflateHead, MAX_DEFLATE_RATIO } from './inflate';
+import { parseNpy, parseNpyHeader, serializeNpy, type NdArray, type NpyHeader } from './npy';
 
 /** Members declaring more uncompressed bytes than this are refused before anything is inflated. */
 export const MAX_NPZ_MEMBER_BYTES = 2 ** 31;
@@ -170,16 +170,15 @@ function memberDataRange(bytes: Uint8Array, entry: ZipEntry, source: string): [n
   return [start, end];
 }
 
-/**
- * Read an `.npz` archive into a map from array name (member name without '.npy') to array.
- * Every member's declared size is checked against MAX_NPZ_MEMBER_BYTES / MAX_NPZ_TOTAL_BYTES
- * before anything is inflated, inflation stops as soon as a member exceeds its declared size,
- * and each member's CRC is verified.
- */
-export function readNpz(bytes: Uint8Array, sourceName: string = UNNAMED_SOURCE): Map<string, NdArray> {
-  const source = sourceName;
+interface Member {
+  entry: ZipEntry;
+  key: string;
+}
+
+/** Validate every member's name, method and declared sizes; nothing is decompressed here. */
+function validatedMembers(bytes: Uint8Array, source: string): Member[] {
   const entries = readCentralDirectory(bytes, source);
-  const members: Array<{ entry: ZipEntry; key: string }> = [];
+  const members: Member[] = [];
   const keys = new Set<string>();
   let total = 0;
   for (const entry of entries) {
@@ -212,31 +211,95 @@ export function readNpz(bytes: Uint8Array, sourceName: string = UNNAMED_SOURCE):
     memberDataRange(bytes, entry, source); // bounds-check every member before inflating any
     members.push({ entry, key });
   }
+  for (const { entry } of members) {
+    if (entry.method === 8 && entry.size > Math.max(1024, entry.compressedSize * MAX_DEFLATE_RATIO)) {
+      throw new DataFormatError(
+        source,
+        `member ${quote(entry.name)} declares an uncompressed size of ${entry.size} bytes from ${entry.compressedSize} compressed bytes, ` +
+          'more than DEFLATE can expand (zip bomb or corrupt archive)',
+      );
+    }
+  }
+  return members;
+}
 
+function readMember(bytes: Uint8Array, { entry }: Member, source: string): NdArray {
+  const [start, end] = memberDataRange(bytes, entry, source);
+  let raw: Uint8Array;
+  if (entry.method === 0) {
+    raw = bytes.subarray(start, end);
+  } else {
+    try {
+      raw = inflateExact(bytes.subarray(start, end), entry.size);
+    } catch (e) {
+      throw new DataFormatError(source, `member ${quote(entry.name)}: corrupt compressed data (${describeError(e)})`, { cause: e });
+    }
+  }
+  if (crc32(raw) !== entry.crc) {
+    throw new DataFormatError(source, `member ${quote(entry.name)} fails its CRC-32 check (corrupt archive)`);
+  }
+  try {
+    return parseNpy(raw, `${source}[${entry.name}]`);
+  } catch (e) {
+    if (!(e instanceof DataFormatError)) throw e;
+    throw new DataFormatError(source, `member ${quote(entry.name)}: ${e.problem}`, { cause: e });
+  }
+}
+
+/**
+ * Read an `.npz` archive into a map from array name (member name without '.npy') to array.
+ * Every member's declared size is checked against MAX_NPZ_MEMBER_BYTES / MAX_NPZ_TOTAL_BYTES
+ * (and against what DEFLATE can possibly expand to) before anything is inflated, inflation stops
+ * as soon as a member exceeds its declared size, and each member's CRC is verified.
+ */
+export function readNpz(bytes: Uint8Array, sourceName: string = UNNAMED_SOURCE): Map<string, NdArray> {
+  const members = validatedMembers(bytes, sourceName);
   const out = new Map<string, NdArray>();
-  for (const { entry, key } of members) {
+  for (const m of members) out.set(m.key, readMember(bytes, m, sourceName));
+  return out;
+}
+
+/** Longest .npy header read when listing an archive (NumPy's own limit for untrusted headers is 10000). */
+const MAX_LISTED_HEADER = 1 << 20;
+
+/**
+ * The arrays in an `.npz` with their `.npy` headers, in archive order, decompressing only as much of
+ * each member as its header needs: lets a caller refuse an absurd shape before any data is inflated
+ * (readNpzArray then checks the data itself).
+ */
+export function listNpz(bytes: Uint8Array, sourceName: string = UNNAMED_SOURCE): Array<{ key: string; header: NpyHeader }> {
+  const source = sourceName;
+  return validatedMembers(bytes, source).map(({ entry, key }) => {
     const [start, end] = memberDataRange(bytes, entry, source);
-    let raw: Uint8Array;
+    const want = Math.min(entry.size, MAX_LISTED_HEADER);
+    let head: Uint8Array;
     if (entry.method === 0) {
-      raw = bytes.subarray(start, end);
+      head = bytes.subarray(start, start + want);
     } else {
       try {
-        raw = inflateExact(bytes.subarray(start, end), entry.size);
+        head = inflateHead(bytes.subarray(start, end), 'deflate', want);
       } catch (e) {
         throw new DataFormatError(source, `member ${quote(entry.name)}: corrupt compressed data (${describeError(e)})`, { cause: e });
       }
     }
-    if (crc32(raw) !== entry.crc) {
-      throw new DataFormatError(source, `member ${quote(entry.name)} fails its CRC-32 check (corrupt archive)`);
-    }
     try {
-      out.set(key, parseNpy(raw, `${source}[${entry.name}]`));
+      return { key, header: parseNpyHeader(head, `${source}[${entry.name}]`) };
     } catch (e) {
       if (!(e instanceof DataFormatError)) throw e;
       throw new DataFormatError(source, `member ${quote(entry.name)}: ${e.problem}`, { cause: e });
     }
+  });
+}
+
+/** Read one array (by key, i.e. member name without '.npy') of an `.npz`. */
+export function readNpzArray(bytes: Uint8Array, key: string, sourceName: string = UNNAMED_SOURCE): NdArray {
+  const members = validatedMembers(bytes, sourceName);
+  const m = members.find((x) => x.key === key);
+  if (!m) {
+    const names = members.map((x) => quote(x.key)).join(', ');
+    throw new DataFormatError(sourceName, `has no array named ${quote(key)} (it holds ${names || 'no arrays'})`);
   }
-  return out;
+  return readMember(bytes, m, sourceName);
 }
 
 export interface WriteNpzOptions {

@@ -277,3 +277,31 @@ export function tileGrayImages(
   });
   return { shape: [H, W], data: out };
 }
+
+/**
+ * Size and channel count of a PNG from its IHDR (and whether a tRNS chunk adds alpha), without
+ * decoding: lets a caller refuse an image by its size before anything is allocated.
+ */
+export function probePng(bytes: Uint8Array, sourceName: string = UNNAMED_SOURCE): { width: number; height: number; channels: 1 | 2 | 3 | 4; bitDepth: number } {
+  if (bytes.length < 8 || SIGNATURE.some((v, i) => bytes[i] !== v)) {
+    throw new DataFormatError(sourceName, 'not a PNG file: bad signature');
+  }
+  if (bytes.length < 33) throw new DataFormatError(sourceName, `truncated PNG: only ${bytes.length} bytes`);
+  if (be32(bytes, 8) !== 13 || String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') {
+    throw new DataFormatError(sourceName, 'invalid PNG: the first chunk is not a 13-byte IHDR');
+  }
+  const width = be32(bytes, 16);
+  const height = be32(bytes, 20);
+  const colorType = bytes[25]!;
+  let channels = ({ 0: 1, 2: 3, 3: 3, 4: 2, 6: 4 } as Record<number, number>)[colorType] ?? 4;
+  if (channels === 1 || channels === 3) {
+    for (let p = 33; p + 8 <= bytes.length; ) {
+      const len = be32(bytes, p);
+      const type = String.fromCharCode(...bytes.subarray(p + 4, p + 8));
+      if (type === 'tRNS') channels++;
+      if (type === 'tRNS' || type === 'IDAT' || type === 'IEND') break;
+      p += 12 + len;
+    }
+  }
+  return { width, height, channels: channels as 1 | 2 | 3 | 4, bitDepth: bytes[24]! };
+}
