@@ -7,7 +7,14 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { StudioError, type StudioErrorShape } from '../../src-shared/contract';
-import { WorkerToHost, type EngineInfo, type HostToWorker } from './protocol';
+import { z } from 'zod';
+import { DatasetImportReply, DatasetPreviewReply, WorkerToHost, type EngineInfo, type HostToWorker } from './protocol';
+
+function parseReply<T>(schema: z.ZodType<T>, reply: unknown, what: string): T {
+  const r = schema.safeParse(reply);
+  if (!r.success) throw new StudioError('internal', `the engine answered ${what} with a malformed reply (${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message})`);
+  return r.data;
+}
 
 export interface EngineExit {
   readonly code: number | null;
@@ -112,6 +119,15 @@ export class EngineSupervisor {
 
   analyze(params: Extract<HostToWorker, { type: 'analyze' }>['params']): Promise<unknown> {
     return this.request({ type: 'analyze', params });
+  }
+
+  /** Imports a data file in the engine process (parsing untrusted files never happens in the host). */
+  async datasetImport(params: Omit<Extract<HostToWorker, { type: 'dataset-import' }>, 'type' | 'requestId'>): Promise<DatasetImportReply> {
+    return parseReply(DatasetImportReply, await this.request({ type: 'dataset-import', ...params }), 'dataset-import');
+  }
+
+  async datasetPreview(file: string, count?: number): Promise<DatasetPreviewReply> {
+    return parseReply(DatasetPreviewReply, await this.request(count === undefined ? { type: 'dataset-preview', file } : { type: 'dataset-preview', file, count }), 'dataset-preview');
   }
 
   async dispose(): Promise<void> {

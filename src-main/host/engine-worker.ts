@@ -2,7 +2,8 @@
  * The engine process: hosts ONNX Runtime and runs jobs, one at a time, off the UI's process. Started by the
  * host as a Node child process (headless, CLI) or an Electron utility process (desktop app).
  */
-import { DataFormatError, type NdArray } from '../engine/io';
+import path from 'node:path';
+import { DataFormatError, readNpyFile, writeNpyFile, type NdArray } from '../engine/io';
 import { loadSignalFile } from '../engine/io/signal-files';
 import { runPursuitJob } from '../engine/jobs/pursuit-job';
 import { UnknownMethodError, runLearningJob } from '../engine/jobs/learning-job';
@@ -15,7 +16,7 @@ import { DivergenceError, PursuitInputError } from '../engine/pursuit';
 import { ShapeError } from '../engine/graph/shapes';
 import { ZodError } from 'zod';
 import { describeIssues, type StudioErrorShape } from '../../src-shared/contract';
-import { HostToWorker, type WorkerToHost } from './protocol';
+import { HostToWorker, type DatasetImportReply, type DatasetPreviewReply, type WorkerToHost } from './protocol';
 
 interface Port {
   post(message: WorkerToHost): void;
@@ -32,6 +33,12 @@ function connect(): Port {
 function toError(err: unknown): StudioErrorShape {
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof DataFormatError) return { code: 'invalid-input', message, where: err.file };
+  // A file that cannot be opened: Node's message names it (ENOENT: no such file or directory, open '…').
+  const sys = err as NodeJS.ErrnoException;
+  if (sys && typeof sys.code === 'string' && typeof sys.path === 'string') {
+    if (sys.code === 'ENOENT' || sys.code === 'ENOTDIR') return { code: 'not-found', message: `${sys.path}: no such file or folder`, where: sys.path };
+    if (sys.code === 'EACCES' || sys.code === 'EPERM' || sys.code === 'EISDIR') return { code: 'invalid-input', message: `${sys.path} cannot be read (${sys.code})`, where: sys.path };
+  }
   if (err instanceof PursuitInputError || err instanceof ShapeError) return { code: 'invalid-input', message };
   if (err instanceof DivergenceError) return { code: 'diverged', message };
   if (err instanceof UnknownMethodError) return { code: 'unavailable', message };
@@ -65,6 +72,57 @@ function runtimeFor(providers: readonly string[] | undefined): Runtime {
   let rt = runtimes.get(key);
   if (!rt) runtimes.set(key, (rt = new Runtime({ providers: providers as never })));
   return rt;
+}
+
+/** Imports a data set: read (any supported format), preprocess, write the arrays into outDir, measure. */
+async function importDataset(msg: Extract<HostToWorker, { type: 'dataset-import' }>): Promise<DatasetImportReply> {
+  // Loaded on first use: most engine processes never import a data set.
+  const { importData } = await import('../engine/data/import');
+  const { preprocess } = await import('../engine/data/preprocess');
+  const { datasetStats } = await import('../engine/data/stats');
+  const imported = await importData(msg.path, msg.array === undefined ? undefined : { array: msg.array });
+  const chosen = msg.array === undefined ? imported.arrays[0] : (imported.arrays.find((a) => a.name === msg.array) ?? imported.arrays[0]);
+  if (!chosen) throw new DataFormatError(msg.path, 'holds no numeric array to import');
+  const { train, test } = preprocess(chosen, msg.preprocessing);
+  const files: DatasetImportReply['files'] = { data: 'data.npy' };
+  await writeNpyFile(path.join(msg.outDir, 'data.npy'), { dtype: 'float32', shape: [...train.shape], data: train.data });
+  if (test) {
+    await writeNpyFile(path.join(msg.outDir, 'test.npy'), { dtype: 'float32', shape: [...test.shape], data: test.data });
+    files.test = 'test.npy';
+  }
+  if (train.labels) {
+    await writeNpyFile(path.join(msg.outDir, 'labels.npy'), { dtype: 'int32', shape: [train.labels.length], data: train.labels });
+    files.labels = 'labels.npy';
+  }
+  if (test?.labels) {
+    await writeNpyFile(path.join(msg.outDir, 'test_labels.npy'), { dtype: 'int32', shape: [test.labels.length], data: test.labels });
+    files.testLabels = 'test_labels.npy';
+  }
+  return {
+    format: imported.format,
+    ...(imported.format === 'npz' || imported.format === 'mat' ? { array: chosen.name } : {}),
+    sourceDtype: chosen.sourceDtype,
+    sourceShape: [...chosen.sourceShape],
+    stats: datasetStats(train, test?.shape[0]),
+    files,
+  };
+}
+
+/** Thumbnails of a stored data set (data.npy: float32 [N, C, H, W]). */
+async function previewDataset(msg: Extract<HostToWorker, { type: 'dataset-preview' }>): Promise<DatasetPreviewReply> {
+  const { thumbnails } = await import('../engine/data/stats');
+  const a = await readNpyFile(msg.file);
+  if (a.dtype !== 'float32' || a.shape.length !== 4) throw new DataFormatError(msg.file, `is ${a.dtype} [${a.shape.join(', ')}]; a stored data set is float32 [N, C, H, W]`);
+  const shape = a.shape as [number, number, number, number];
+  const t = thumbnails({ name: 'data', data: a.data as Float32Array, shape: [...shape], sourceDtype: 'float32', sourceShape: [...shape] }, { count: msg.count ?? 64 });
+  return { thumbnails: { dtype: 'float32', shape: [...t.shape], data: t.data } };
+}
+
+function answer(requestId: number, work: Promise<unknown>): void {
+  void work.then(
+    (result) => port.post({ type: 'reply', requestId, ok: true, result }),
+    (err) => port.post({ type: 'reply', requestId, ok: false, error: toError(err) }),
+  );
 }
 
 port.listen((raw) => {
@@ -205,6 +263,13 @@ port.listen((raw) => {
       break;
     case 'cancel':
       jobs.get(msg.jobId)?.abort();
+      break;
+    // Not queued behind running jobs either: the data set view waits for these.
+    case 'dataset-import':
+      answer(msg.requestId, importDataset(msg));
+      break;
+    case 'dataset-preview':
+      answer(msg.requestId, previewDataset(msg));
       break;
     case 'info':
       void probeProviders().then(

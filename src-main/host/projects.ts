@@ -1,33 +1,88 @@
 /**
- * A project is a folder a NumPy user can read without the app:
+ * A project is a folder a NumPy user can read without the app (docs/project-format.md is the full format):
  *   project.json                 schema version, name, data sets, run ids
+ *   project.v1.json              the manifest as it was before an upgrade from format 1 (kept as a backup)
+ *   datasets/<id>/               dataset.json, data.npy (preprocessed [N, C, H, W]), test.npy, labels.npy, source/
  *   runs/<id>/config.json        the run's configuration
- *   runs/<id>/status.json        status, timings, final figures (RunSummary)
+ *   runs/<id>/status.json        status, timings, final figures, notes and tags (RunSummary)
  *   runs/<id>/metrics.jsonl      one JSON object per chunk, append-only
  *   runs/<id>/<name>.npy         tensors: W1…, gamma1…, input, reconstruction, atoms1…
+ *   trash/<id>/                  deleted runs and data sets (runs.restore brings a run back)
  * Whole-file writes go through a temp file, fsync and rename, so a crash leaves the old or the new file,
- * never half of one. A torn last metrics line (a crash mid-append) is skipped when read.
+ * never half of one. A torn last metrics line (a crash mid-append) is skipped when read, and the next append
+ * starts on a fresh line. Folders that appear whole (an imported data set, a saved-as copy) are built under
+ * a hidden name beside their destination and renamed into place when complete.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, appendFile, rm, stat } from 'node:fs/promises';
+import { appendFile, copyFile, lstat, mkdir, open, readFile, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { LearnConfig, PhaseConfig, PhaseResult, RunConfig, RunMetrics, RunSummary, StudioError, type ProjectSummary, type RunDetail, type RunPreview } from '../../src-shared/contract';
+import {
+  DatasetSummary,
+  Id,
+  LearnConfig,
+  PhaseConfig,
+  PhaseResult,
+  RunConfig,
+  RunMetrics,
+  RunSummary,
+  StudioError,
+  type ProjectSummary,
+  type RunDetail,
+  type RunPreview,
+} from '../../src-shared/contract';
 // Direct module imports: the io index also re-exports loaders that pull in ONNX Runtime, which must stay
 // out of the host process.
 import { writeFileAtomic } from '../engine/io/fileio';
 import { readNpyFile, writeNpyFile, type NdArray } from '../engine/io/npy';
 
-export const PROJECT_SCHEMA_VERSION = 1;
+/**
+ * The project format this build writes. Older projects are upgraded in place when opened (the old manifest
+ * is kept as project.v<N>.json); newer ones are refused, so an old app never damages a newer project.
+ */
+export const PROJECT_SCHEMA_VERSION = 2;
 
-const ProjectFile = z.object({
-  schemaVersion: z.number().int().positive(),
+/** Just enough of project.json to decide whether and how to read the rest. */
+const ProjectHeader = z.looseObject({ schemaVersion: z.number().int().positive() });
+
+/** Format 1, as the first releases wrote it: `datasets` was always an empty list. */
+const ProjectFileV1 = z.looseObject({
+  schemaVersion: z.literal(1),
   name: z.string(),
   createdAt: z.string(),
   datasets: z.array(z.unknown()).default([]),
   runs: z.array(z.string()),
 });
+
+/** Format 2. Unknown fields are kept (loose), so a rewrite never drops what another tool added. */
+const ProjectFile = z.looseObject({
+  schemaVersion: z.literal(PROJECT_SCHEMA_VERSION),
+  name: z.string(),
+  createdAt: z.string(),
+  datasets: z.array(DatasetSummary),
+  runs: z.array(Id),
+});
 type ProjectFile = z.infer<typeof ProjectFile>;
+
+type Manifest = Record<string, unknown>;
+
+/**
+ * Upgrades, by the version they start from. Each takes a manifest that passed the previous version's
+ * schema and returns one of the next version; they run one after another up to PROJECT_SCHEMA_VERSION.
+ */
+const MIGRATIONS: Record<number, { schema: z.ZodType; up(m: Manifest): Manifest }> = {
+  1: {
+    schema: ProjectFileV1,
+    // 1 → 2: data sets become DatasetSummary records (format 1 never wrote any); runs gain optional notes and
+    // tags in status.json, which need no rewrite. Run ids that are not plain folder names are dropped.
+    up: (m) => ({
+      ...m,
+      schemaVersion: 2,
+      datasets: (m.datasets as unknown[]).filter((d) => DatasetSummary.safeParse(d).success),
+      runs: (m.runs as string[]).filter((id) => Id.safeParse(id).success),
+    }),
+  },
+};
 
 async function writeJson(file: string, value: unknown): Promise<void> {
   await writeFileAtomic(file, new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`));
@@ -48,11 +103,24 @@ async function readJson(file: string, what: string): Promise<unknown> {
 }
 
 export function newRunId(now = new Date()): string {
+  return newId('r', now);
+}
+
+export function newDatasetId(now = new Date()): string {
+  return newId('d', now);
+}
+
+function newId(prefix: string, now: Date): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `r${stamp}-${randomBytes(3).toString('hex')}`;
+  return `${prefix}${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
 export class Project {
+  /** project.json writes, one after another, each writing the manifest as it is when its turn comes. */
+  private manifestWrites: Promise<void> = Promise.resolve();
+  /** Runs whose metrics.jsonl was checked for a torn last line since the project was opened. */
+  private readonly metricsChecked = new Set<string>();
+
   private constructor(
     readonly dir: string,
     private file: ProjectFile,
@@ -67,12 +135,41 @@ export class Project {
     return new Project(dir, file);
   }
 
+  /**
+   * Opens a project, upgrading an older format in place: the manifest as it was is copied to
+   * project.v<N>.json, then the upgraded one replaces project.json atomically. Opening again finds the
+   * current format and changes nothing; a crash between the two writes leaves the old format, upgraded again
+   * on the next open.
+   */
   static async open(dir: string): Promise<Project> {
     const manifest = path.join(dir, 'project.json');
-    const parsed = ProjectFile.safeParse(await readJson(manifest, 'project file'));
-    if (!parsed.success) throw new StudioError('invalid-input', `${manifest} is not a Sparseland Studio project file (${parsed.error.issues[0]?.message})`, manifest);
-    if (parsed.data.schemaVersion > PROJECT_SCHEMA_VERSION) {
-      throw new StudioError('invalid-input', `${manifest} was written by a newer Sparseland Studio (schema ${parsed.data.schemaVersion}); update the app to open it`, manifest);
+    const raw = await readJson(manifest, 'project file');
+    const header = ProjectHeader.safeParse(raw);
+    if (!header.success) throw new StudioError('invalid-input', `${manifest} is not a Sparseland Studio project file (${header.error.issues[0]?.message})`, manifest);
+    const version = header.data.schemaVersion;
+    if (version > PROJECT_SCHEMA_VERSION) {
+      throw new StudioError('invalid-input', `${manifest} was written by a newer Sparseland Studio (schema ${version}); update the app to open it`, manifest);
+    }
+    let data = raw as Manifest;
+    for (let v = version; v < PROJECT_SCHEMA_VERSION; v++) {
+      const step = MIGRATIONS[v];
+      if (!step) throw new StudioError('invalid-input', `${manifest} has project format ${version}, which this version cannot upgrade`, manifest);
+      const parsed = step.schema.safeParse(data);
+      if (!parsed.success) throw new StudioError('invalid-input', `${manifest} is not a valid format-${v} project file (${parsed.error.issues[0]?.message})`, manifest);
+      data = step.up(parsed.data as Manifest);
+    }
+    const parsed = ProjectFile.safeParse(data);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new StudioError('invalid-input', `${manifest} is not a Sparseland Studio project file (${issue ? `${issue.path.join('.')}: ${issue.message}` : 'malformed'})`, manifest);
+    }
+    if (version < PROJECT_SCHEMA_VERSION) {
+      try {
+        await writeFileAtomic(path.join(dir, `project.v${version}.json`), new Uint8Array(await readFile(manifest)));
+        await writeJson(manifest, parsed.data);
+      } catch (err) {
+        throw new StudioError('invalid-input', `${manifest} has project format ${version} and could not be upgraded to format ${PROJECT_SCHEMA_VERSION}: ${(err as Error).message}`, manifest);
+      }
     }
     return new Project(dir, parsed.data);
   }
@@ -81,13 +178,17 @@ export class Project {
     return this.file.name;
   }
 
+  get runIds(): readonly string[] {
+    return this.file.runs;
+  }
+
   runDir(id: string): string {
     if (!this.file.runs.includes(id)) throw new StudioError('not-found', `run ${id} is not in project ${this.file.name}`, id);
     return path.join(this.dir, 'runs', id);
   }
 
   async summary(): Promise<ProjectSummary> {
-    return { dir: this.dir, name: this.file.name, schemaVersion: this.file.schemaVersion, runs: await this.listRuns() };
+    return { dir: this.dir, name: this.file.name, schemaVersion: this.file.schemaVersion, runs: await this.listRuns(), datasets: this.datasets() };
   }
 
   async listRuns(): Promise<RunSummary[]> {
@@ -124,7 +225,7 @@ export class Project {
     const summary: RunSummary = { id, ...described, name: config.name ?? described.name, status: 'queued', createdAt: new Date().toISOString(), iterations: 0 };
     await writeJson(path.join(dir, 'status.json'), summary);
     this.file = { ...this.file, runs: [...this.file.runs, id] };
-    await writeJson(path.join(this.dir, 'project.json'), this.file);
+    await this.saveManifest();
     return summary;
   }
 
@@ -138,8 +239,18 @@ export class Project {
     return parsed.data;
   }
 
+  /**
+   * Appends one line to metrics.jsonl. The first append after opening starts a fresh line when the file ends
+   * in a torn line (a crash mid-append), so the torn line stays the only one lost.
+   */
   async appendMetrics(id: string, metrics: RunMetrics): Promise<void> {
-    await appendFile(path.join(this.runDir(id), 'metrics.jsonl'), `${JSON.stringify(metrics)}\n`);
+    const file = path.join(this.runDir(id), 'metrics.jsonl');
+    let prefix = '';
+    if (!this.metricsChecked.has(id)) {
+      if (!(await endsWithNewline(file))) prefix = '\n';
+      this.metricsChecked.add(id);
+    }
+    await appendFile(file, `${prefix}${JSON.stringify(metrics)}\n`);
   }
 
   async writeTensor(id: string, name: string, t: { shape: readonly number[]; data: Float32Array }): Promise<void> {
@@ -249,6 +360,145 @@ export class Project {
     const image = (t: typeof input) => (t && t.shape.length === 4 ? { ...t, shape: t.shape.slice(2), data: t.data.slice(0, t.shape[2]! * t.shape[3]!) } : t);
     return { runId: id, atoms, ...(input ? { input: image(input) } : {}), ...(reconstruction ? { reconstruction: image(reconstruction) } : {}) };
   }
+
+  // ---- the manifest ------------------------------------------------------------------------------------------
+
+  /** Writes project.json (atomically), after any write already under way, with the manifest as it is then. */
+  private saveManifest(): Promise<void> {
+    const next = this.manifestWrites.then(() => writeJson(path.join(this.dir, 'project.json'), this.file));
+    this.manifestWrites = next.catch(() => undefined);
+    return next;
+  }
+
+  // ---- data sets ---------------------------------------------------------------------------------------------
+
+  datasets(): DatasetSummary[] {
+    return [...this.file.datasets];
+  }
+
+  dataset(id: string): DatasetSummary {
+    const d = this.file.datasets.find((x) => x.id === id);
+    if (!d) throw new StudioError('not-found', `data set ${id} is not in project ${this.file.name}`, id);
+    return d;
+  }
+
+  datasetDir(id: string): string {
+    return path.join(this.dir, 'datasets', this.dataset(id).id);
+  }
+
+  /**
+   * A new data set id and a hidden folder to build it in (`datasets/.import-<id>`); commitDataset renames it
+   * into place, discardDataset removes it. A crash leaves at most the hidden folder, which nothing reads.
+   */
+  async stageDataset(): Promise<{ id: string; staging: string }> {
+    const id = newDatasetId();
+    const staging = path.join(this.dir, 'datasets', `.import-${id}`);
+    await mkdir(staging, { recursive: true });
+    return { id, staging };
+  }
+
+  async commitDataset(summary: DatasetSummary, staging: string): Promise<void> {
+    await writeJson(path.join(staging, 'dataset.json'), summary);
+    await rename(staging, path.join(this.dir, 'datasets', summary.id));
+    await syncDir(path.join(this.dir, 'datasets'));
+    this.file = { ...this.file, datasets: [...this.file.datasets, summary] };
+    await this.saveManifest();
+  }
+
+  async discardDataset(staging: string): Promise<void> {
+    await rm(staging, { recursive: true, force: true });
+  }
+
+  /** Drops a data set from the project and moves its folder to trash/<id>; false when there is no such data set. */
+  async removeDataset(id: string): Promise<boolean> {
+    if (!this.file.datasets.some((d) => d.id === id)) return false;
+    await this.moveToTrash(path.join(this.dir, 'datasets', id), id);
+    this.file = { ...this.file, datasets: this.file.datasets.filter((d) => d.id !== id) };
+    await this.saveManifest();
+    return true;
+  }
+
+  // ---- deleting, restoring, saving as --------------------------------------------------------------------
+
+  /**
+   * Moves runs/<id> to trash/<id>, then drops the id from project.json. A crash between the two leaves the
+   * id listed with no folder: the listing skips it and runs.restore still finds it in the trash.
+   */
+  async trashRun(id: string): Promise<void> {
+    const dir = this.runDir(id);
+    if (await exists(dir)) await this.moveToTrash(dir, id);
+    this.file = { ...this.file, runs: this.file.runs.filter((r) => r !== id) };
+    this.metricsChecked.delete(id);
+    await this.saveManifest();
+  }
+
+  /** Brings trash/<id> back to runs/<id> and lists it again, in the order of creation. */
+  async restoreRun(id: string): Promise<RunSummary> {
+    if (!Id.safeParse(id).success) throw new StudioError('invalid-request', `${id} is not a run id`, id);
+    const from = path.join(this.dir, 'trash', id);
+    const to = path.join(this.dir, 'runs', id);
+    if (!(await exists(path.join(from, 'status.json')))) throw new StudioError('not-found', `run ${id} is not in the trash of project ${this.file.name}`, id);
+    if (await exists(to)) throw new StudioError('invalid-request', `run ${id} already exists in project ${this.file.name}`, id);
+    await mkdir(path.join(this.dir, 'runs'), { recursive: true });
+    await rename(from, to);
+    await syncDir(path.join(this.dir, 'runs'));
+    if (!this.file.runs.includes(id)) {
+      // Back in its place: before the first run created after it.
+      this.file = { ...this.file, runs: [...this.file.runs, id] };
+      const created = (await this.readStatus(id)).createdAt;
+      const later = (await this.listRuns()).find((r) => r.id !== id && r.createdAt > created);
+      const runs = this.file.runs.filter((r) => r !== id);
+      const at = later ? runs.indexOf(later.id) : -1;
+      runs.splice(at < 0 ? runs.length : at, 0, id);
+      this.file = { ...this.file, runs };
+    }
+    await this.saveManifest();
+    return this.readStatus(id);
+  }
+
+  private async moveToTrash(dir: string, id: string): Promise<void> {
+    const trash = path.join(this.dir, 'trash');
+    await mkdir(trash, { recursive: true });
+    const target = path.join(trash, id);
+    // A previous copy with the same id (deleted, restored by hand, deleted again): the newer one wins.
+    await rm(target, { recursive: true, force: true });
+    await rename(dir, target);
+    await syncDir(trash);
+  }
+
+  /**
+   * Copies the project, without its trash and hidden temporaries, to `target` (a new or empty folder) and
+   * returns the copy's folder. The copy is built under a hidden name beside `target`, project.json last, and
+   * renamed into place when complete.
+   */
+  async copyTo(target: string, name?: string): Promise<string> {
+    const from = path.resolve(this.dir);
+    const to = path.resolve(target);
+    const inside = (a: string, b: string) => a === b || a.startsWith(b.endsWith(path.sep) ? b : b + path.sep);
+    if (inside(to, from) || inside(from, to)) throw new StudioError('invalid-input', `cannot save project ${this.file.name} as ${to}: the folders overlap`, to);
+    const existing = await stat(to).catch(() => undefined);
+    if (existing && (!existing.isDirectory() || (await readdir(to)).length > 0)) throw new StudioError('invalid-input', `${to} already exists and is not an empty folder; choose a new folder`, to);
+    await this.manifestWrites;
+    const parent = path.dirname(to);
+    await mkdir(parent, { recursive: true });
+    const staging = path.join(parent, `.${path.basename(to)}.saving-${randomBytes(4).toString('hex')}`);
+    try {
+      await mkdir(staging);
+      for (const entry of await readdir(from)) {
+        if (entry.startsWith('.') || entry === 'trash' || entry === 'project.json' || /^project\.v\d+\.json$/.test(entry)) continue;
+        await copyTree(path.join(from, entry), path.join(staging, entry));
+      }
+      await writeJson(path.join(staging, 'project.json'), { ...this.file, name: name ?? this.file.name });
+      if (existing) await rmdir(to);
+      await rename(staging, to);
+      await syncDir(parent);
+    } catch (err) {
+      await rm(staging, { recursive: true, force: true });
+      if (err instanceof StudioError) throw err;
+      throw new StudioError('invalid-input', `cannot save project ${this.file.name} as ${to}: ${(err as Error).message}`, to);
+    }
+    return to;
+  }
 }
 
 function describeRun(config: RunConfig | LearnConfig | PhaseConfig): Pick<RunSummary, 'kind' | 'name' | 'algorithm'> {
@@ -264,5 +514,58 @@ async function exists(p: string): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+async function endsWithNewline(file: string): Promise<boolean> {
+  let h;
+  try {
+    h = await open(file, 'r');
+  } catch {
+    return true; // no file yet
+  }
+  try {
+    const { size } = await h.stat();
+    if (size === 0) return true;
+    const last = new Uint8Array(1);
+    await h.read(last, 0, 1, size - 1);
+    return last[0] === 0x0a;
+  } finally {
+    await h.close();
+  }
+}
+
+/** Makes renames inside a folder durable (best effort: Windows cannot open folders for fsync). */
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const h = await open(dir, 'r');
+    try {
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+  } catch {
+    // best effort
+  }
+}
+
+/**
+ * Copies a file or folder, fsyncing every file; inside folders, hidden entries (the app's temporaries:
+ * `.name.tmp` of atomic writes, `.import-<id>` folders of unfinished imports) and symbolic links are left out.
+ */
+export async function copyTree(from: string, to: string): Promise<void> {
+  const st = await lstat(from);
+  if (st.isDirectory()) {
+    await mkdir(to, { recursive: true });
+    for (const entry of await readdir(from)) if (!entry.startsWith('.')) await copyTree(path.join(from, entry), path.join(to, entry));
+    await syncDir(to);
+  } else if (st.isFile()) {
+    await copyFile(from, to);
+    const h = await open(to, 'r+');
+    try {
+      await h.sync();
+    } finally {
+      await h.close();
+    }
   }
 }

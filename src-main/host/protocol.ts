@@ -3,7 +3,7 @@
  * serialisation, Electron's structured clone); both sides validate what they receive.
  */
 import { z } from 'zod';
-import { DataInfo, Float32Tensor, Id, LearnConfig, PhaseConfig, PhaseResult, ProviderName, RunConfig, StudioErrorShape, TheoryAnalyzeParams } from '../../src-shared/contract';
+import { DataFormat, DataInfo, DatasetStats, Float32Tensor, Id, LearnConfig, PhaseConfig, PhaseResult, PreprocessStep, ProviderName, RunConfig, StudioErrorShape, TheoryAnalyzeParams } from '../../src-shared/contract';
 
 export const JobProgressMessage = z.object({
   iteration: z.number().int().nonnegative(),
@@ -42,6 +42,14 @@ export const HostToWorker = z.discriminatedUnion('type', [
   z.object({ type: z.literal('inspect'), requestId: z.number().int(), path: z.string() }),
   z.object({ type: z.literal('analyze'), requestId: z.number().int(), params: TheoryAnalyzeParams }),
   z.object({ type: z.literal('phase'), jobId: Id, config: PhaseConfig }),
+  /**
+   * Reads a data file (or a folder of images), preprocesses it and writes the arrays of a data set into
+   * `outDir` (a folder the host made for it): data.npy, and test.npy, labels.npy, test_labels.npy when there
+   * are such. The reply is a DatasetImportReply. Parsing happens here, never in the host.
+   */
+  z.object({ type: z.literal('dataset-import'), requestId: z.number().int(), path: z.string(), array: z.string().optional(), preprocessing: z.array(PreprocessStep), outDir: z.string() }),
+  /** Thumbnails of a stored data set's data.npy; the reply is a DatasetPreviewReply. */
+  z.object({ type: z.literal('dataset-preview'), requestId: z.number().int(), file: z.string(), count: z.number().int().min(1).max(64).optional() }),
 ]);
 export type HostToWorker = z.infer<typeof HostToWorker>;
 
@@ -70,4 +78,20 @@ export const WorkerToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('reply'), requestId: z.number().int(), ok: z.boolean(), result: z.unknown().optional(), error: StudioErrorShape.optional() }),
 ]);
 export type WorkerToHost = z.infer<typeof WorkerToHost>;
+
+/** What the engine reports of an import; the arrays themselves are in the files it names (relative to outDir). */
+export const DatasetImportReply = z.object({
+  format: DataFormat,
+  /** The array imported from an .npz/.mat. */
+  array: z.string().optional(),
+  sourceDtype: z.string(),
+  sourceShape: z.array(z.number().int().nonnegative()),
+  stats: DatasetStats,
+  files: z.object({ data: z.literal('data.npy'), test: z.literal('test.npy').optional(), labels: z.literal('labels.npy').optional(), testLabels: z.literal('test_labels.npy').optional() }),
+});
+export type DatasetImportReply = z.infer<typeof DatasetImportReply>;
+
+/** Gray thumbnails [n, h, w] scaled to [0, 1]. */
+export const DatasetPreviewReply = z.object({ thumbnails: Float32Tensor });
+export type DatasetPreviewReply = z.infer<typeof DatasetPreviewReply>;
 export { DataInfo };

@@ -72,6 +72,10 @@ describe('learning sessions', () => {
     process.kill(host.engine.pid!, 'SIGKILL');
     const failed = await waitFor('run.status', statusIs(killed, 'failed', 'finished'));
     expect(failed.status).toBe('failed');
+    // The finished session is intact after the crash: status, metrics and tensors as they were.
+    const intact = (await call('runs.get', { runId: whole })) as { summary: { status: string }; metrics: unknown[] };
+    expect(intact.summary.status).toBe('finished');
+    expect(intact.metrics).toHaveLength(metrics.length);
     const pointer = JSON.parse(readFileSync(path.join(runDir(killed), 'checkpoint.json'), 'utf8'));
     expect(pointer.iteration).toBeGreaterThanOrEqual(2);
     await call('sessions.resume', { runId: killed });

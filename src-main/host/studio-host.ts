@@ -14,6 +14,7 @@ import {
   type EventName,
   type EventPayload,
   type Handlers,
+  type DatasetSummary,
   type RunConfig,
   type RunSummary,
 } from '../../src-shared/contract';
@@ -23,7 +24,7 @@ import { AVAILABLE_METHODS as availableMethods } from '../engine/learn/available
 import { METHOD_SPECS, ParamError, checkParams } from '../engine/learn/specs';
 import { EngineSupervisor, nodeEngineChannel, type EngineChannelFactory, type JobListener } from './engine-process';
 import { PathGuard } from './paths';
-import { Project } from './projects';
+import { Project, copyTree } from './projects';
 import type { HostEventListener, StudioHost, StudioHostOptions } from './types';
 
 const MAX_RECENT = 10;
@@ -59,6 +60,22 @@ export async function createStudioHost(options: StudioHostOptions, engineFactory
     writes.set(runId, next);
     return next;
   };
+
+  /**
+   * Runs `work` after the run's pending writes, on the same chain, and hands its result (or error) to the
+   * caller; unlike `chain`, a failure does not mark the run failed.
+   */
+  function serial<T>(runId: string, work: () => Promise<T>): Promise<T> {
+    const result = (writes.get(runId) ?? Promise.resolve()).then(work);
+    writes.set(
+      runId,
+      result.then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
+    return result;
+  }
 
   function requireProject(): Project {
     if (!project) throw new StudioError('no-project', 'no project is open: create or open a project first');
@@ -227,6 +244,53 @@ export async function createStudioHost(options: StudioHostOptions, engineFactory
     return { runId };
   }
 
+  /**
+   * datasets.import: the engine process reads and preprocesses the file and writes the arrays into a hidden
+   * folder of the project; the host copies the source when asked, writes dataset.json, renames the folder
+   * into place and lists the data set in project.json. Any failure removes the hidden folder.
+   */
+  async function importDataset(params: { path: string; name?: string | undefined; stored: 'reference' | 'copy'; array?: string | undefined; preprocessing: DatasetSummary['preprocessing'] }): Promise<DatasetSummary> {
+    const p = requireProject();
+    const source = guard.check(params.path, 'data file');
+    const { id, staging } = await p.stageDataset();
+    try {
+      const reply = await engine.datasetImport({ path: source, ...(params.array !== undefined ? { array: params.array } : {}), preprocessing: params.preprocessing, outDir: staging });
+      const rel = (f: string) => `datasets/${id}/${f}`;
+      let copyPath: string | undefined;
+      if (params.stored === 'copy') {
+        await mkdir(path.join(staging, 'source'), { recursive: true });
+        await copyTree(source, path.join(staging, 'source', path.basename(source)));
+        copyPath = rel(`source/${path.basename(source)}`);
+      }
+      const summary: DatasetSummary = {
+        id,
+        name: params.name ?? path.basename(source).replace(/\.[A-Za-z0-9]+$/, ''),
+        format: reply.format,
+        source,
+        stored: params.stored,
+        ...(copyPath ? { copyPath } : {}),
+        ...(reply.array !== undefined ? { array: reply.array } : {}),
+        sourceDtype: reply.sourceDtype,
+        sourceShape: reply.sourceShape,
+        preprocessing: params.preprocessing,
+        stats: reply.stats,
+        createdAt: new Date().toISOString(),
+        files: {
+          data: rel(reply.files.data),
+          ...(reply.files.test ? { test: rel(reply.files.test) } : {}),
+          ...(reply.files.labels ? { labels: rel(reply.files.labels) } : {}),
+          ...(reply.files.testLabels ? { testLabels: rel(reply.files.testLabels) } : {}),
+        },
+      };
+      await p.commitDataset(summary, staging);
+      emit('project.changed', await p.summary());
+      return summary;
+    } catch (err) {
+      await p.discardDataset(staging);
+      throw err;
+    }
+  }
+
   const defaultDir = () => guard.allowedRoots?.[0] ?? homedir();
 
   const handlers: Partial<Handlers> = {
@@ -260,6 +324,66 @@ export async function createStudioHost(options: StudioHostOptions, engineFactory
       return current && engine.isRunning(runId) ? { ...detail, summary: current } : detail;
     },
     'runs.preview': async ({ runId }) => requireProject().readPreview(runId),
+    'runs.update': async ({ runId, name, notes, tags }) => {
+      const p = requireProject();
+      p.runDir(runId);
+      return serial(runId, async () => {
+        const current = live.get(runId);
+        const base = current && engine.isRunning(runId) ? current : await p.readStatus(runId);
+        const next: RunSummary = { ...base };
+        if (name !== undefined) next.name = name;
+        if (notes !== undefined) {
+          if (notes === '') delete next.notes;
+          else next.notes = notes;
+        }
+        if (tags !== undefined) {
+          const unique = [...new Set(tags.map((t) => t.trim()).filter((t) => t.length > 0))];
+          if (unique.length) next.tags = unique;
+          else delete next.tags;
+        }
+        await p.writeStatus(next);
+        emitStatus(next);
+        return next;
+      });
+    },
+    'runs.delete': async ({ runId }) => {
+      const p = requireProject();
+      p.runDir(runId);
+      if (engine.isRunning(runId)) throw new StudioError('invalid-request', `run ${runId} is still running; cancel it (and wait for it to stop) before deleting it`, runId);
+      await serial(runId, () => p.trashRun(runId));
+      live.delete(runId);
+      emit('project.changed', await p.summary());
+      return { deleted: true as const };
+    },
+    'runs.restore': async ({ runId }) => {
+      const p = requireProject();
+      const summary = await p.restoreRun(runId);
+      emit('project.changed', await p.summary());
+      return summary;
+    },
+    'projects.saveAs': async ({ dir, name }) => {
+      const p = requireProject();
+      const target = guard.check(dir, 'project folder');
+      const busy = p.runIds.filter((id) => engine.isRunning(id));
+      if (busy.length) throw new StudioError('invalid-request', `${busy.length === 1 ? `run ${busy[0]} is` : `${busy.length} runs are`} still running; wait for ${busy.length === 1 ? 'it' : 'them'} to finish or cancel ${busy.length === 1 ? 'it' : 'them'} before saving the project under a new name`);
+      await Promise.all(writes.values());
+      return activate(await Project.open(await p.copyTo(target, name)));
+    },
+    'datasets.import': async (params) => importDataset(params),
+    'datasets.list': async () => requireProject().datasets(),
+    'datasets.preview': async ({ id }) => {
+      const p = requireProject();
+      const summary = p.dataset(id);
+      // Always the data set's own data.npy: a path from project.json is not trusted to stay in the project.
+      const reply = await engine.datasetPreview(path.join(p.datasetDir(id), 'data.npy'));
+      return { id, thumbnails: reply.thumbnails, stats: summary.stats };
+    },
+    'datasets.remove': async ({ id }) => {
+      const p = requireProject();
+      const removed = await p.removeDataset(id);
+      if (removed) emit('project.changed', await p.summary());
+      return { removed };
+    },
     'files.list': async ({ dir }) => {
       const target = guard.check(dir ?? defaultDir(), 'folder');
       let entries;

@@ -1,6 +1,7 @@
 export * from './basics';
 export * from './schemas';
 export * from './theory';
+export * from './datasets';
 export * from './tensors';
 export * from './errors';
 export * from './client';

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { FilePath, Id, ProviderName } from './basics';
 import { Float32Tensor } from './tensors';
+import { DatasetImportParams, DatasetPreview, DatasetSummary } from './datasets';
 import { PhaseConfig, PhaseResult, TheoryAnalyzeParams, TheoryReport } from './theory';
 
 // ---- building blocks ---------------------------------------------------------------------------------------
@@ -168,6 +169,11 @@ export const LayerSummary = z.object({
   density: z.number().min(0).max(1),
 });
 
+export const RUN_NOTES_MAX = 20_000;
+export const RUN_TAGS_MAX = 32;
+/** A tag: 1–64 characters, no line breaks. */
+export const RunTag = z.string().min(1).max(64).regex(/^[^\r\n\t]+$/, 'tags are one line of text');
+
 export const RunSummary = z.object({
   id: Id,
   name: z.string(),
@@ -185,6 +191,10 @@ export const RunSummary = z.object({
   layers: z.array(LayerSummary).optional(),
   /** Learning sessions: the iteration of the last checkpoint saved, from which the session can resume. */
   checkpointIteration: z.number().int().nonnegative().optional(),
+  /** The researcher's notes on the run (free text), set with runs.update. */
+  notes: z.string().max(RUN_NOTES_MAX).optional(),
+  /** Labels for finding and grouping runs, set with runs.update. */
+  tags: z.array(RunTag).max(RUN_TAGS_MAX).optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 
@@ -210,6 +220,8 @@ export const ProjectSummary = z.object({
   name: z.string(),
   schemaVersion: z.number().int().positive(),
   runs: z.array(RunSummary),
+  /** The project's data sets (project format 2); the same list as datasets.list. */
+  datasets: z.array(DatasetSummary).optional(),
 });
 export type ProjectSummary = z.infer<typeof ProjectSummary>;
 
@@ -258,12 +270,29 @@ export const OPERATIONS = {
   'runs.list': { params: Empty, result: z.array(RunSummary) },
   'runs.get': { params: RunRef, result: RunDetail },
   'runs.preview': { params: RunRef, result: RunPreview },
+  /** Renames a run and sets its notes and tags (each left as it is when absent); allowed while it runs. */
+  'runs.update': {
+    params: z.object({ runId: Id, name: z.string().trim().min(1).max(200).optional(), notes: z.string().max(RUN_NOTES_MAX).optional(), tags: z.array(RunTag).max(RUN_TAGS_MAX).optional() }).strict(),
+    result: RunSummary,
+  },
+  /** Moves a run's folder to the project's trash/ and drops it from the project; refused while it runs. */
+  'runs.delete': { params: RunRef, result: z.object({ deleted: z.literal(true) }) },
+  /** Brings a deleted run back from trash/ (undo of runs.delete). */
+  'runs.restore': { params: RunRef, result: RunSummary },
+  /** Copies the open project (runs and data sets, not its trash) to a new folder and opens the copy. */
+  'projects.saveAs': { params: z.object({ dir: FilePath, name: z.string().min(1).max(200).optional() }).strict(), result: ProjectSummary },
   /** Samples signals from a model with known codes, runs the pursuits, and holds each layer against its theorem. */
   'theory.analyze': { params: TheoryAnalyzeParams, result: TheoryReport },
   /** Starts a phase-transition experiment (a run of kind 'phase'); cancel it with runs.cancel. */
   'theory.phaseStart': { params: z.object({ config: PhaseConfig }).strict(), result: z.object({ runId: Id }) },
   /** The success-rate grid of a phase-transition run, complete or as far as it got. */
   'theory.phaseResult': { params: RunRef, result: PhaseResult },
+  /** Imports a file (or a folder of images) into the open project as a data set, preprocessing recorded. */
+  'datasets.import': { params: DatasetImportParams, result: DatasetSummary },
+  'datasets.list': { params: Empty, result: z.array(DatasetSummary) },
+  /** Thumbnails and statistics for the data set view. */
+  'datasets.preview': { params: z.object({ id: Id }).strict(), result: DatasetPreview },
+  'datasets.remove': { params: z.object({ id: Id }).strict(), result: z.object({ removed: z.boolean() }) },
   'files.list': { params: z.object({ dir: FilePath.optional() }).strict(), result: DirectoryListing },
   'data.inspect': { params: z.object({ path: FilePath }).strict(), result: DataInfo },
   /** Native dialogs exist in the desktop app only; the browser uses files.list. `null` when dismissed. */

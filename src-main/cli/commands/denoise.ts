@@ -1,6 +1,6 @@
-import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { readPngAsGray, readWholeFile, writeGrayPng } from '../../engine/io';
+import { readPngAsGray, readWholeFile, writeFileAtomic, writeGrayPng } from '../../engine/io';
 import { addGaussianNoise, ksvdDenoise, psnr, ssim } from '../../engine/learn/sparseland';
 import { cscDenoise } from '../../engine/learn/csc/denoise';
 import { mlcscDenoise } from '../../engine/learn/mlcsc/denoise';
@@ -80,7 +80,7 @@ export function registerDenoise(program: Command): void {
         seconds: (performance.now() - started) / 1000,
         out: o.out ?? null,
       };
-      if (o.out) await writeFile(o.out, writeGrayPng(Float32Array.from(clipped, (v) => v / 255), h, w, { min: 0, max: 1 }));
+      if (o.out) await writeFileAtomic(path.resolve(o.out), writeGrayPng(Float32Array.from(clipped, (v) => v / 255), h, w, { min: 0, max: 1 }));
       if (o.json) return printJson(report);
       console.log(`${o.method} on ${o.image} (${h}×${w}), σ = ${sigma}: PSNR ${report.psnrNoisy.toFixed(2)} → ${report.psnr.toFixed(2)} dB, SSIM ${report.ssimNoisy.toFixed(3)} → ${report.ssim.toFixed(3)} in ${report.seconds.toFixed(1)} s`);
     });
