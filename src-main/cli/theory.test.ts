@@ -1,13 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PhaseResult } from '../../src-shared/contract';
 import { readNpzFile, writeNpyFile } from '../engine/io';
 import { filterCoherence } from '../engine/theory/coherence';
 import { denseSynthesisMatrix } from '../engine/theory/conv-matrix';
 import { parseIntegerList } from './commands/theory';
-import { main } from './main';
+import { runCli } from './test-support';
 
 let dir: string;
 const f = (name: string) => path.join(dir, name);
@@ -24,20 +24,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void (stdout += `${a.join(' ')}\n`));
-  try {
-    return { code: await main(['node', 'sparseland', ...args]), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    log.mockRestore();
-  }
-}
+const run = runCli;
 
 describe('sparseland synth', () => {
   it('writes x, y, gamma1…K and W1…K with X = D1Γ1 and Γ1 = D2Γ2 exactly, reproducibly', async () => {

@@ -33,7 +33,7 @@ import {
 } from '../../src-shared/contract';
 // Direct module imports: the io index also re-exports loaders that pull in ONNX Runtime, which must stay
 // out of the host process.
-import { writeFileAtomic } from '../engine/io/fileio';
+import { syncDirectory, writeFileAtomic } from '../engine/io/fileio';
 import { readNpyFile, writeNpyFile, type NdArray } from '../engine/io/npy';
 
 /**
@@ -400,7 +400,7 @@ export class Project {
   async commitDataset(summary: DatasetSummary, staging: string): Promise<void> {
     await writeJson(path.join(staging, 'dataset.json'), summary);
     await rename(staging, path.join(this.dir, 'datasets', summary.id));
-    await syncDir(path.join(this.dir, 'datasets'));
+    await syncDirectory(path.join(this.dir, 'datasets'));
     this.file = { ...this.file, datasets: [...this.file.datasets, summary] };
     await this.saveManifest();
   }
@@ -441,7 +441,7 @@ export class Project {
     if (await exists(to)) throw new StudioError('invalid-request', `run ${id} already exists in project ${this.file.name}`, id);
     await mkdir(path.join(this.dir, 'runs'), { recursive: true });
     await rename(from, to);
-    await syncDir(path.join(this.dir, 'runs'));
+    await syncDirectory(path.join(this.dir, 'runs'));
     if (!this.file.runs.includes(id)) {
       // Back in its place: before the first run created after it.
       this.file = { ...this.file, runs: [...this.file.runs, id] };
@@ -463,7 +463,7 @@ export class Project {
     // A previous copy with the same id (deleted, restored by hand, deleted again): the newer one wins.
     await rm(target, { recursive: true, force: true });
     await rename(dir, target);
-    await syncDir(trash);
+    await syncDirectory(trash);
   }
 
   /**
@@ -491,7 +491,7 @@ export class Project {
       await writeJson(path.join(staging, 'project.json'), { ...this.file, name: name ?? this.file.name });
       if (existing) await rmdir(to);
       await rename(staging, to);
-      await syncDir(parent);
+      await syncDirectory(parent);
     } catch (err) {
       await rm(staging, { recursive: true, force: true });
       if (err instanceof StudioError) throw err;
@@ -535,20 +535,6 @@ async function endsWithNewline(file: string): Promise<boolean> {
   }
 }
 
-/** Makes renames inside a folder durable (best effort: Windows cannot open folders for fsync). */
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const h = await open(dir, 'r');
-    try {
-      await h.sync();
-    } finally {
-      await h.close();
-    }
-  } catch {
-    // best effort
-  }
-}
-
 /**
  * Copies a file or folder, fsyncing every file; inside folders, hidden entries (the app's temporaries:
  * `.name.tmp` of atomic writes, `.import-<id>` folders of unfinished imports) and symbolic links are left out.
@@ -558,7 +544,7 @@ export async function copyTree(from: string, to: string): Promise<void> {
   if (st.isDirectory()) {
     await mkdir(to, { recursive: true });
     for (const entry of await readdir(from)) if (!entry.startsWith('.')) await copyTree(path.join(from, entry), path.join(to, entry));
-    await syncDir(to);
+    await syncDirectory(to);
   } else if (st.isFile()) {
     await copyFile(from, to);
     const h = await open(to, 'r+');

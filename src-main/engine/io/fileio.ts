@@ -35,7 +35,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array): Promise<v
 
 // Makes the rename itself durable; directories cannot be opened for fsync on Windows, where
 // NTFS journals the rename anyway, so failure here is not an error.
-async function syncDirectory(dir: string): Promise<void> {
+export async function syncDirectory(dir: string): Promise<void> {
   try {
     const h = await open(dir, 'r');
     try {
