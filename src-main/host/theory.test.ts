@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PhaseResult, TheoryReport, type EventName, type EventPayload, type PhaseConfigInput, type TheoryAnalyzeInput } from '../../src-shared/contract';
+import { writeNpyFile } from '../engine/io';
 import { createStudioHost, type StudioHostInternals } from './studio-host';
 import { callHost, statusIs, waitForEvent } from './test-support';
 
@@ -80,6 +81,19 @@ describe('theory.analyze', () => {
     expect(report.atoms[1]!.images.shape).toEqual([6, 5 + 1 * 3, 5 + 1 * 3]);
     expect(report.clean.shape).toEqual([24, 24]);
     expect(report.pursuits.every((p) => p.reconstruction.shape.join() === '24,24')).toBe(true);
+  });
+
+  it('loads the model dictionaries from .npy files, and refuses one of the wrong shape naming the file', async () => {
+    const w = new Float32Array(2 * 1 * 1 * 24);
+    for (let j = 0; j < w.length; j++) w[j] = Math.sin(1 + j * j * 0.37);
+    await writeNpyFile(path.join(dir, 'W1.npy'), { dtype: 'float32', shape: [2, 1, 1, 24], data: w });
+    const model = { ...csc, layers: [{ filters: 2, kernel: 24, stride: 1 }], dictionaries: [path.join(dir, 'W1.npy')] };
+    const report = TheoryReport.parse(
+      await call('theory.analyze', { model, sampling: { sparsity: 1, values: { valueRange: [1, 1] }, noise: { kind: 'none' }, count: 2 }, pursuits: [{ pursuit: 'omp' }] }),
+    );
+    // The atoms shown are the file's filters, as loaded (not renormalised).
+    expect(Array.from(report.atoms[0]!.images.data)).toEqual(Array.from(w));
+    await expect(call('theory.analyze', { model: { ...model, layers: [{ filters: 3, kernel: 24, stride: 1 }] }, sampling: { sparsity: 1, values: { valueRange: [1, 1] }, noise: { kind: 'none' } }, pursuits: [{ pursuit: 'omp' }] })).rejects.toThrow(/W1\.npy has shape \[2, 1, 1, 24\]/);
   });
 
   it('refuses an impossible geometry with a message naming the layer', async () => {
