@@ -129,3 +129,42 @@ describe('RPC client', () => {
     expect(got).toEqual(['killed']);
   });
 });
+
+describe('file contents in the contract (uploads and exports)', () => {
+  const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 255]);
+
+  it('carries an upload through a WebSocket frame bit for bit and validates it', () => {
+    const frame = encodeFrame({ kind: 'request', id: 1, op: 'datasets.upload', params: { files: [{ name: 'a.png', bytes: png }] } });
+    const back = decodeFrame(frame) as { params: unknown };
+    const params = parseParams('datasets.upload', back.params);
+    expect(params.files[0]!.bytes).toBeInstanceOf(Uint8Array);
+    expect([...params.files[0]!.bytes]).toEqual([...png]);
+    expect(params.preprocessing).toEqual([]);
+  });
+
+  it.each([
+    ['a name with a folder', 'sub/a.png'],
+    ['a Windows path', 'C:\\data\\a.png'],
+    ['a parent reference', '..'],
+    ['an empty name', ''],
+  ])('refuses an uploaded file with %s', (_, name) => {
+    expect(() => parseParams('datasets.upload', { files: [{ name, bytes: png }] })).toThrow(/files\.0\.name/);
+  });
+
+  it('refuses an upload whose contents are not bytes, and an empty upload', () => {
+    expect(() => parseParams('datasets.upload', { files: [{ name: 'a.png', bytes: [1, 2, 3] }] })).toThrow(/Uint8Array/);
+    expect(() => parseParams('datasets.upload', { files: [] })).toThrow(/files/);
+  });
+
+  it('refuses an export of an array whose name is not a plain file stem', () => {
+    expect(() => parseParams('runs.export', { runId: 'r1', format: 'npy', array: '../W1' })).toThrow(/array/);
+    expect(() => parseParams('runs.export', { runId: 'r1', format: 'pdf' })).toThrow(/format/);
+    expect(parseParams('runs.export', { runId: 'r1', format: 'npz' })).toEqual({ runId: 'r1', format: 'npz' });
+  });
+
+  it('accepts a data set of the project as the data of a learning session, train split by default', () => {
+    const p = parseParams('sessions.start', { config: { method: 'ksvd', data: { kind: 'dataset', id: 'd20260101-000000-abcdef' }, iterations: 3 } });
+    expect(p.config.data).toEqual({ kind: 'dataset', id: 'd20260101-000000-abcdef', split: 'train' });
+    expect(() => parseParams('sessions.start', { config: { method: 'ksvd', data: { kind: 'dataset', id: '../x' }, iterations: 3 } })).toThrow(/data\.id/);
+  });
+});

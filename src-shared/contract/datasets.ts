@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { FilePath, Id, Seed } from './basics';
-import { Float32Tensor } from './tensors';
+import { Bytes, Float32Tensor } from './tensors';
 
 export const DataFormat = z.enum(['image', 'image-folder', 'idx', 'npy', 'npz', 'mat', 'csv']);
 export type DataFormat = z.infer<typeof DataFormat>;
@@ -88,3 +88,26 @@ export const DatasetPreview = z.object({
   stats: DatasetStats,
 });
 export type DatasetPreview = z.infer<typeof DatasetPreview>;
+
+/** A file name without a folder: what a browser gives for a dropped file. */
+export const UploadName = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((n) => !/[\\/\u0000]/.test(n) && n !== '.' && n !== '..', { message: 'a file name, without folders' });
+
+/**
+ * Files dropped on the data set view in the browser, where no path on the server exists: their contents are
+ * stored in the project (always as a copy) and imported. One file is imported by its format; several image
+ * files become one image folder.
+ */
+export const DatasetUploadParams = z
+  .object({
+    files: z.array(z.object({ name: UploadName, bytes: Bytes })).min(1).max(10_000),
+    name: z.string().min(1).max(200).optional(),
+    array: z.string().max(200).optional(),
+    preprocessing: z.array(PreprocessStep).max(16).default([]),
+  })
+  .strict();
+export type DatasetUploadParams = z.infer<typeof DatasetUploadParams>;
+export type DatasetUploadInput = z.input<typeof DatasetUploadParams>;

@@ -5,9 +5,9 @@
  */
 import { z } from 'zod';
 import { FilePath, Id, ProviderName } from './basics';
-import { Float32Tensor } from './tensors';
-import { DatasetImportParams, DatasetPreview, DatasetSummary } from './datasets';
-import { PhaseConfig, PhaseResult, TheoryAnalyzeParams, TheoryReport } from './theory';
+import { Bytes, Float32Tensor } from './tensors';
+import { DatasetImportParams, DatasetPreview, DatasetSummary, DatasetUploadParams } from './datasets';
+import { PhaseConfig, PhaseResult, RunTheory, TheoryAnalyzeParams, TheoryReport } from './theory';
 
 // ---- building blocks ---------------------------------------------------------------------------------------
 
@@ -87,6 +87,8 @@ export const LearnData = z.discriminatedUnion('kind', [
   /** MNIST from the bundled IDX files: the first `count` images of a split. */
   z.object({ kind: z.literal('mnist'), split: z.enum(['train', 'test']).default('train'), count: z.number().int().min(1).max(60000) }),
   z.object({ kind: z.literal('file'), path: FilePath }),
+  /** A data set of the open project (datasets.import): its preprocessed data.npy, or its test split. */
+  z.object({ kind: z.literal('dataset'), id: Id, split: z.enum(['train', 'test']).default('train') }),
 ]);
 export type LearnData = z.infer<typeof LearnData>;
 
@@ -128,7 +130,7 @@ export const MethodSpec = z.object({
   /** The paper the method implements. */
   citation: z.string(),
   summary: z.string(),
-  data: z.array(z.enum(['sample', 'mnist', 'file'])).min(1),
+  data: z.array(z.enum(['sample', 'mnist', 'file', 'dataset'])).min(1),
   defaultIterations: z.number().int().positive(),
   params: z.array(ParamSpec),
 });
@@ -208,12 +210,33 @@ export type RunDetail = z.infer<typeof RunDetail>;
 /** What the workbench shows of a run: atoms of every layer, the input and its reconstruction D_1Γ_1. */
 export const RunPreview = z.object({
   runId: Id,
+  /** The iteration the atoms were taken at (learning sessions). */
+  iteration: z.number().int().nonnegative().optional(),
   /** Per layer, the (effective) atoms as images [m, h, w]: layer 1's filters, deeper layers' D_1⋯D_i atoms. */
   atoms: z.array(z.object({ layer: z.number().int().positive(), images: Float32Tensor })),
   input: Float32Tensor.optional(),
   reconstruction: Float32Tensor.optional(),
 });
 export type RunPreview = z.infer<typeof RunPreview>;
+
+/** The ways a run's results leave the app: every array in one .npz, one array as .npy, the learned network as .onnx, a Markdown report with figures (zip). */
+export const ExportFormat = z.enum(['npz', 'npy', 'onnx', 'report']);
+export type ExportFormat = z.infer<typeof ExportFormat>;
+
+/** One saved array of a run (runs/<id>/<name>.npy): dictionaries W1…, codes gamma1…, atoms, input, reconstruction. */
+export const RunArrayInfo = z.object({ name: z.string(), dtype: z.string(), shape: z.array(z.number().int().nonnegative()) });
+export type RunArrayInfo = z.infer<typeof RunArrayInfo>;
+
+export const RunExports = z.object({ arrays: z.array(RunArrayInfo), formats: z.array(ExportFormat) });
+export type RunExports = z.infer<typeof RunExports>;
+
+export const RunExportParams = z
+  .object({ runId: Id, format: ExportFormat, /** For npy: which array. */ array: z.string().regex(/^[A-Za-z0-9_]+$/).max(64).optional() })
+  .strict();
+
+/** A file for the user to save: the browser downloads it, the desktop app offers a save dialog. */
+export const ExportedFile = z.object({ name: z.string().min(1).max(255), mediaType: z.string().max(100), bytes: Bytes });
+export type ExportedFile = z.infer<typeof ExportedFile>;
 
 export const ProjectSummary = z.object({
   dir: z.string(),
@@ -270,6 +293,15 @@ export const OPERATIONS = {
   'runs.list': { params: Empty, result: z.array(RunSummary) },
   'runs.get': { params: RunRef, result: RunDetail },
   'runs.preview': { params: RunRef, result: RunPreview },
+  /** Iterations at which a learning session saved its atoms (for the comparison view's step slider), ascending. */
+  'runs.snapshots': { params: RunRef, result: z.object({ iterations: z.array(z.number().int().nonnegative()) }) },
+  /** The atoms as they were at the last snapshot at or before `iteration` (the first one if none is). */
+  'runs.previewAt': { params: z.object({ runId: Id, iteration: z.number().int().nonnegative() }).strict(), result: RunPreview },
+  /** Each layer of the run's dictionaries held against the coherence bounds, with the sparsity of its codes. */
+  'runs.theory': { params: RunRef, result: RunTheory },
+  /** What can be exported of a run: its arrays and the formats that apply. */
+  'runs.exports': { params: RunRef, result: RunExports },
+  'runs.export': { params: RunExportParams, result: ExportedFile },
   /** Renames a run and sets its notes and tags (each left as it is when absent); allowed while it runs. */
   'runs.update': {
     params: z.object({ runId: Id, name: z.string().trim().min(1).max(200).optional(), notes: z.string().max(RUN_NOTES_MAX).optional(), tags: z.array(RunTag).max(RUN_TAGS_MAX).optional() }).strict(),
@@ -289,6 +321,8 @@ export const OPERATIONS = {
   'theory.phaseResult': { params: RunRef, result: PhaseResult },
   /** Imports a file (or a folder of images) into the open project as a data set, preprocessing recorded. */
   'datasets.import': { params: DatasetImportParams, result: DatasetSummary },
+  /** Imports files whose contents the client sends (drag and drop in the browser); stored as a copy. */
+  'datasets.upload': { params: DatasetUploadParams, result: DatasetSummary },
   'datasets.list': { params: Empty, result: z.array(DatasetSummary) },
   /** Thumbnails and statistics for the data set view. */
   'datasets.preview': { params: z.object({ id: Id }).strict(), result: DatasetPreview },

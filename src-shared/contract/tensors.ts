@@ -17,3 +17,7 @@ export type Float32Tensor = z.infer<typeof Float32Tensor>;
 export function float32Tensor(shape: readonly number[], data: Float32Array): Float32Tensor {
   return { dtype: 'float32', shape: [...shape], data };
 }
+
+/** Raw file contents: an uploaded data file, an exported .npz/.onnx/report. A binary attachment on the WebSocket. */
+export const Bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'expected a Uint8Array' });
+export type Bytes = z.infer<typeof Bytes>;

@@ -211,3 +211,36 @@ export const PhaseResult = z.object({
   bounds: z.object({ success: z.number(), bp: z.number() }),
 });
 export type PhaseResult = z.infer<typeof PhaseResult>;
+
+// ---- theory of a run's learned dictionaries -----------------------------------------------------------------
+
+/** One layer of a run's dictionaries held against the coherence bounds (SCIENCE.md, CSC and ML-CSC sections). */
+export const RunLayerTheory = z.object({
+  layer: z.number().int().positive(),
+  /** m_i atoms of c_i channels, kernel k_i×k_i (Sparseland: patch atoms, kernel = patch side). */
+  atoms: z.number().int().positive(),
+  channels: z.number().int().positive(),
+  kernel: z.number().int().positive(),
+  stride: z.number().int().positive(),
+  /** Mutual coherence of D_i: over all atom pairs and all overlapping shifts for a convolutional layer. */
+  coherence: z.number().min(0).max(1),
+  /** The Welch bound (convolutional Welch bound for a convolutional layer) for this geometry. */
+  welch: z.number().min(0).max(1),
+  /** ½(1 + 1/μ): below it (in ‖Γ_i‖s0,∞, or ‖γ‖0 for Sparseland) the representation is unique and OMP/BP recover it. */
+  sparsityBound: z.number().positive(),
+  /** Measured on the run's saved codes of this layer, when it saved any. */
+  stripeSparsity: z.number().int().nonnegative().optional(),
+  density: z.number().min(0).max(1).optional(),
+  /** stripeSparsity < sparsityBound. */
+  holds: z.boolean().optional(),
+});
+export type RunLayerTheory = z.infer<typeof RunLayerTheory>;
+
+export const RunTheory = z.object({
+  runId: z.string(),
+  model: z.enum(['sparseland', 'convolutional']),
+  layers: z.array(RunLayerTheory),
+  /** Why some figures are missing (no codes saved, a dictionary too large to measure…). */
+  note: z.string().optional(),
+});
+export type RunTheory = z.infer<typeof RunTheory>;

@@ -1,6 +1,6 @@
 /**
- * Which workbench is on show: Pursuit (run a model on data), Learn (learning sessions) or Theory (models
- * with known representations, theorems held against pursuits, phase transitions). Opening a run from the
+ * Which workbench is on show: Data (the project's data sets), Pursuit (run a model on data), Learn (learning sessions) or Theory (models
+ * with known representations, theorems held against pursuits, phase transitions) or Compare (runs side by side). Opening a run from the
  * list shows it in the view of its kind.
  */
 import { defineStore } from 'pinia';
@@ -10,9 +10,9 @@ import { useLearnStore } from './learn';
 import { useRunStore } from './run';
 import { useTheoryStore } from './theory';
 
-export type WorkbenchView = 'pursuit' | 'learn' | 'theory';
-export const VIEWS: readonly WorkbenchView[] = ['pursuit', 'learn', 'theory'];
-export const VIEW_LABELS: Record<WorkbenchView, string> = { pursuit: 'Pursuit', learn: 'Learn', theory: 'Theory' };
+export type WorkbenchView = 'data' | 'pursuit' | 'learn' | 'theory' | 'compare';
+export const VIEWS: readonly WorkbenchView[] = ['data', 'pursuit', 'learn', 'theory', 'compare'];
+export const VIEW_LABELS: Record<WorkbenchView, string> = { data: 'Data', pursuit: 'Pursuit', learn: 'Learn', theory: 'Theory', compare: 'Compare' };
 
 export const useViewStore = defineStore('view', () => {
   const run = useRunStore();
@@ -40,6 +40,7 @@ export const useViewStore = defineStore('view', () => {
 
   /** The run the current view shows (marked in the run list). */
   function currentRunId(): string | null {
+    if (view.value === 'data' || view.value === 'compare') return null;
     return view.value === 'learn' ? learn.runId : view.value === 'theory' ? theory.phaseRunId : run.runId;
   }
 
