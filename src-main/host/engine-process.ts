@@ -6,9 +6,9 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { StudioError, type StudioErrorShape } from '../../src-shared/contract';
+import { RunTheory, StudioError, type StudioErrorShape } from '../../src-shared/contract';
 import { z } from 'zod';
-import { DatasetImportReply, DatasetPreviewReply, WorkerToHost, type EngineInfo, type HostToWorker } from './protocol';
+import { DatasetImportReply, DatasetPreviewReply, WorkerToHost, type DatasetFilesMessage, type EngineInfo, type HostToWorker } from './protocol';
 
 function parseReply<T>(schema: z.ZodType<T>, reply: unknown, what: string): T {
   const r = schema.safeParse(reply);
@@ -89,9 +89,9 @@ export class EngineSupervisor {
     this.ensure().send({ type: 'start', jobId, config });
   }
 
-  learn(jobId: string, config: Extract<HostToWorker, { type: 'learn' }>['config'], resume: Extract<HostToWorker, { type: 'learn' }>['resume'], listener: JobListener): void {
+  learn(jobId: string, config: Extract<HostToWorker, { type: 'learn' }>['config'], resume: Extract<HostToWorker, { type: 'learn' }>['resume'], listener: JobListener, dataset?: DatasetFilesMessage): void {
     this.jobs.set(jobId, listener);
-    this.ensure().send(resume ? { type: 'learn', jobId, config, resume } : { type: 'learn', jobId, config });
+    this.ensure().send({ type: 'learn', jobId, config, ...(resume ? { resume } : {}), ...(dataset ? { dataset } : {}) });
   }
 
   phase(jobId: string, config: Extract<HostToWorker, { type: 'phase' }>['config'], listener: JobListener): void {
@@ -124,6 +124,11 @@ export class EngineSupervisor {
   /** Imports a data file in the engine process (parsing untrusted files never happens in the host). */
   async datasetImport(params: Omit<Extract<HostToWorker, { type: 'dataset-import' }>, 'type' | 'requestId'>): Promise<DatasetImportReply> {
     return parseReply(DatasetImportReply, await this.request({ type: 'dataset-import', ...params }), 'dataset-import');
+  }
+
+  /** The theory of a run's saved dictionaries and codes, computed in the engine process (it reads the run folder). */
+  async runTheory(params: Omit<Extract<HostToWorker, { type: 'run-theory' }>, 'type' | 'requestId'>): Promise<RunTheory> {
+    return parseReply(RunTheory, await this.request({ type: 'run-theory', ...params }), 'run-theory');
   }
 
   async datasetPreview(file: string, count?: number): Promise<DatasetPreviewReply> {

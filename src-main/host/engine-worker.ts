@@ -9,6 +9,8 @@ import { runPursuitJob } from '../engine/jobs/pursuit-job';
 import { UnknownMethodError, runLearningJob } from '../engine/jobs/learning-job';
 import { runPhaseTransition } from '../engine/jobs/phase-transition';
 import { analyzeTheory } from '../engine/jobs/theory-analysis';
+import { MissingDictionaryError, runTheoryFromFolder } from '../engine/theory/run-theory';
+import { runTheoryGeometry } from '../engine/theory/run-geometry';
 import '../engine/learn/register';
 import { probeProviders } from '../engine/runtime/providers';
 import { DEFAULT_PROVIDER_ORDER, Runtime, type HostTensor } from '../engine/runtime/session';
@@ -42,6 +44,7 @@ function toError(err: unknown): StudioErrorShape {
   if (err instanceof PursuitInputError || err instanceof ShapeError) return { code: 'invalid-input', message };
   if (err instanceof DivergenceError) return { code: 'diverged', message };
   if (err instanceof UnknownMethodError) return { code: 'unavailable', message };
+  if (err instanceof MissingDictionaryError) return { code: 'not-found', message };
   if (err instanceof ZodError) return { code: 'invalid-input', message: `parameters: ${describeIssues(err.issues)}` };
   // The theory's samplers and measures reject impossible geometries and sizes with RangeErrors that say why.
   if (err instanceof RangeError) return { code: 'invalid-input', message };
@@ -191,12 +194,13 @@ port.listen((raw) => {
                 port.post({
                   type: 'preview',
                   jobId: msg.jobId,
-                  preview: { atoms: p.atoms.map((a) => ({ layer: a.layer, images: plain(a.images) })), input: p.input && plain(p.input), reconstruction: p.reconstruction && plain(p.reconstruction) },
+                  preview: { iteration: p.iteration, atoms: p.atoms.map((a) => ({ layer: a.layer, images: plain(a.images) })), input: p.input && plain(p.input), reconstruction: p.reconstruction && plain(p.reconstruction) },
                 }),
               checkpoint: (iteration, saved) => port.post({ type: 'checkpoint', jobId: msg.jobId, iteration, saved: { json: saved.json, tensors: checkpointArrays(saved.tensors) } }),
             },
             abort.signal,
             msg.resume && { iteration: msg.resume.iteration, saved: { json: msg.resume.saved.json, tensors: msg.resume.saved.tensors as Record<string, NdArray> } },
+            msg.dataset,
           );
           port.post({
             type: 'done',
@@ -270,6 +274,16 @@ port.listen((raw) => {
       break;
     case 'dataset-preview':
       answer(msg.requestId, previewDataset(msg));
+      break;
+    // Seconds at most (run-theory.ts bounds the work); not queued behind a long learning session.
+    case 'run-theory':
+      answer(
+        msg.requestId,
+        (async () => {
+          const { model, layers } = runTheoryGeometry(msg.config);
+          return runTheoryFromFolder(msg.runId, msg.dir, model, layers);
+        })(),
+      );
       break;
     case 'info':
       void probeProviders().then(

@@ -7,6 +7,7 @@
  *   runs/<id>/status.json        status, timings, final figures, notes and tags (RunSummary)
  *   runs/<id>/metrics.jsonl      one JSON object per chunk, append-only
  *   runs/<id>/<name>.npy         tensors: W1…, gamma1…, input, reconstruction, atoms1…
+ *   runs/<id>/snapshots/<iter>/  a learning session's atoms1.npy… as previewed at iteration <iter> (9 digits)
  *   trash/<id>/                  deleted runs and data sets (runs.restore brings a run back)
  * Whole-file writes go through a temp file, fsync and rename, so a crash leaves the old or the new file,
  * never half of one. A torn last metrics line (a crash mid-append) is skipped when read, and the next append
@@ -100,6 +101,21 @@ async function readJson(file: string, what: string): Promise<unknown> {
   } catch {
     throw new StudioError('invalid-input', `${what} ${file} is not valid JSON`, file);
   }
+}
+
+/** A learning session keeps at most this many snapshots; beyond it every other one is dropped (first and last kept). */
+export const MAX_SNAPSHOTS = 64;
+
+const SNAPSHOT_NAME = /^\d{9}$/;
+
+function snapshotName(iteration: number): string {
+  return String(iteration).padStart(9, '0');
+}
+
+/** The snapshots to keep of an ascending list that grew past MAX_SNAPSHOTS: the first, the last and every other one. */
+export function thinSnapshots(iterations: readonly number[], max = MAX_SNAPSHOTS): number[] {
+  if (iterations.length <= max) return [...iterations];
+  return iterations.filter((_, i) => i === 0 || i === iterations.length - 1 || i % 2 === 0);
 }
 
 export function newRunId(now = new Date()): string {
@@ -221,7 +237,7 @@ export class Project {
     const dir = path.join(this.dir, 'runs', id);
     await mkdir(dir, { recursive: true });
     await writeJson(path.join(dir, 'config.json'), config);
-    const described = describeRun(config);
+    const described = describeRun(config, (datasetId) => this.file.datasets.find((d) => d.id === datasetId)?.name);
     const summary: RunSummary = { id, ...described, name: config.name ?? described.name, status: 'queued', createdAt: new Date().toISOString(), iterations: 0 };
     await writeJson(path.join(dir, 'status.json'), summary);
     this.file = { ...this.file, runs: [...this.file.runs, id] };
@@ -340,6 +356,92 @@ export class Project {
     return parsed.data;
   }
 
+  // ---- snapshots of a learning session (the comparison view's step slider) ---------------------------------
+
+  /**
+   * Saves the atoms of every layer as previewed at `iteration` into snapshots/<iteration>/: written into a
+   * hidden folder and renamed into place, so a snapshot folder is complete or absent (one at the same
+   * iteration, from before a resume, is replaced). Then thins the snapshots to at most MAX_SNAPSHOTS.
+   */
+  async writeSnapshot(id: string, iteration: number, atoms: readonly { layer: number; images: { shape: readonly number[]; data: Float32Array } }[]): Promise<void> {
+    if (!atoms.length) return;
+    const root = path.join(this.runDir(id), 'snapshots');
+    await mkdir(root, { recursive: true });
+    // Leftovers of a crash mid-write or mid-removal: nothing reads hidden folders, and writes to one run are serial.
+    for (const entry of await readdir(root)) if (entry.startsWith('.')) await rm(path.join(root, entry), { recursive: true, force: true });
+    const name = snapshotName(iteration);
+    const staging = path.join(root, `.writing-${name}-${randomBytes(3).toString('hex')}`);
+    await mkdir(staging);
+    try {
+      for (const a of atoms) await writeNpyFile(path.join(staging, `atoms${a.layer}.npy`), { dtype: 'float32', shape: [...a.images.shape], data: a.images.data });
+      const target = path.join(root, name);
+      if (await exists(target)) await this.dropFolder(root, name);
+      await rename(staging, target);
+      await syncDirectory(root);
+    } catch (err) {
+      await rm(staging, { recursive: true, force: true });
+      throw err;
+    }
+    const all = await this.listSnapshots(id);
+    const keep = new Set(thinSnapshots(all));
+    for (const it of all) if (!keep.has(it)) await this.dropFolder(root, snapshotName(it));
+  }
+
+  /** Iterations of the complete snapshots, ascending. */
+  async listSnapshots(id: string): Promise<number[]> {
+    let entries: string[];
+    try {
+      entries = await readdir(path.join(this.runDir(id), 'snapshots'));
+    } catch {
+      return [];
+    }
+    return entries.filter((e) => SNAPSHOT_NAME.test(e)).map(Number).sort((a, b) => a - b);
+  }
+
+  /** A session resumed from the checkpoint at `iteration` redoes what came after it: those snapshots go, so history stays monotone. */
+  async dropSnapshotsAfter(id: string, iteration: number): Promise<void> {
+    const root = path.join(this.runDir(id), 'snapshots');
+    for (const it of await this.listSnapshots(id)) if (it > iteration) await this.dropFolder(root, snapshotName(it));
+  }
+
+  /** The atoms of the last snapshot at or before `iteration` (the first if none is); runs.preview's atoms when there are no snapshots. */
+  async readPreviewAt(id: string, iteration: number): Promise<RunPreview> {
+    const all = await this.listSnapshots(id);
+    if (!all.length) return this.readPreview(id);
+    let chosen = all[0]!;
+    for (const it of all) if (it <= iteration) chosen = it;
+    return { runId: id, iteration: chosen, atoms: await this.readSnapshotAtoms(id, chosen) };
+  }
+
+  private async readSnapshotAtoms(id: string, iteration: number): Promise<RunPreview['atoms']> {
+    const dir = path.join(this.runDir(id), 'snapshots', snapshotName(iteration));
+    const atoms: RunPreview['atoms'] = [];
+    for (let layer = 1; layer <= 8; layer++) {
+      let a: NdArray;
+      try {
+        a = await readNpyFile(path.join(dir, `atoms${layer}.npy`));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') break;
+        throw new StudioError('invalid-input', `runs/${id}/snapshots/${snapshotName(iteration)}/atoms${layer}.npy cannot be read: ${(err as Error).message}`, id);
+      }
+      if (a.dtype !== 'float32') throw new StudioError('invalid-input', `runs/${id}/snapshots/${snapshotName(iteration)}/atoms${layer}.npy is ${a.dtype}, not float32`, id);
+      atoms.push({ layer, images: { dtype: 'float32', shape: [...a.shape], data: a.data as Float32Array } });
+    }
+    return atoms;
+  }
+
+  /** Removes a folder so that it is never seen half-removed: renamed to a hidden name first, then deleted. */
+  private async dropFolder(root: string, name: string): Promise<void> {
+    const hidden = path.join(root, `.removing-${name}-${randomBytes(3).toString('hex')}`);
+    await rename(path.join(root, name), hidden);
+    await rm(hidden, { recursive: true, force: true });
+  }
+
+  /**
+   * What runs.preview shows: the run's saved atoms, input and reconstruction. A learning session's atoms
+   * come from its latest snapshot (with its iteration), which is newer than atoms<k>.npy while it runs again
+   * after a resume and the same as them once it has finished.
+   */
   async readPreview(id: string): Promise<RunPreview> {
     const dir = this.runDir(id);
     const names = new Set(await readdir(dir));
@@ -349,16 +451,20 @@ export class Project {
       if (a.dtype !== 'float32') return undefined;
       return { dtype: 'float32' as const, shape: [...a.shape], data: a.data as Float32Array };
     };
-    const atoms: RunPreview['atoms'] = [];
-    for (let layer = 1; layer <= 8; layer++) {
-      const images = await load(`atoms${layer}`);
-      if (!images) break;
-      atoms.push({ layer, images });
+    let atoms: RunPreview['atoms'] = [];
+    const latest = (await this.listSnapshots(id)).at(-1);
+    if (latest !== undefined) atoms = await this.readSnapshotAtoms(id, latest);
+    else {
+      for (let layer = 1; layer <= 8; layer++) {
+        const images = await load(`atoms${layer}`);
+        if (!images) break;
+        atoms.push({ layer, images });
+      }
     }
     const input = await load('input');
     const reconstruction = await load('reconstruction');
     const image = (t: typeof input) => (t && t.shape.length === 4 ? { ...t, shape: t.shape.slice(2), data: t.data.slice(0, t.shape[2]! * t.shape[3]!) } : t);
-    return { runId: id, atoms, ...(input ? { input: image(input) } : {}), ...(reconstruction ? { reconstruction: image(reconstruction) } : {}) };
+    return { runId: id, ...(latest !== undefined ? { iteration: latest } : {}), atoms, ...(input ? { input: image(input) } : {}), ...(reconstruction ? { reconstruction: image(reconstruction) } : {}) };
   }
 
   // ---- the manifest ------------------------------------------------------------------------------------------
@@ -384,6 +490,25 @@ export class Project {
 
   datasetDir(id: string): string {
     return path.join(this.dir, 'datasets', this.dataset(id).id);
+  }
+
+  /**
+   * The files a learning session reads for data {kind: 'dataset', id, split}: always inside the data set's own
+   * folder (paths in project.json are not trusted to stay in the project). Not found: an unknown id, or a
+   * folder whose data file is gone; invalid input: a test split the data set does not have.
+   */
+  async datasetFiles(id: string, split: 'train' | 'test', purpose = 'the session'): Promise<{ id: string; name: string; data: string; labels?: string }> {
+    const d = this.file.datasets.find((x) => x.id === id);
+    if (!d) throw new StudioError('not-found', `data set ${id} is not in project ${this.file.name} (it may have been removed); ${purpose} needs it`, 'data');
+    const dir = this.datasetDir(id);
+    const label = `data set "${d.name}" (${id})`;
+    if (split === 'test' && !d.files?.test && !(await exists(path.join(dir, 'test.npy')))) {
+      throw new StudioError('invalid-input', `${label} has no test split; train on its train split, or import it again with a split step`, 'data');
+    }
+    const data = path.join(dir, split === 'test' ? 'test.npy' : 'data.npy');
+    if (!(await exists(data))) throw new StudioError('not-found', `${label} has lost its ${path.basename(data)} (datasets/${id}/); import the data again`, 'data');
+    const labels = path.join(dir, split === 'test' ? 'test_labels.npy' : 'labels.npy');
+    return { id, name: d.name, data, ...((await exists(labels)) ? { labels } : {}) };
   }
 
   /**
@@ -501,9 +626,13 @@ export class Project {
   }
 }
 
-function describeRun(config: RunConfig | LearnConfig | PhaseConfig): Pick<RunSummary, 'kind' | 'name' | 'algorithm'> {
+function describeRun(config: RunConfig | LearnConfig | PhaseConfig, datasetName: (id: string) => string | undefined): Pick<RunSummary, 'kind' | 'name' | 'algorithm'> {
   if ('pursuit' in config) return { kind: 'pursuit', name: `${config.pursuit.algorithm} ${config.layers.length}-layer`, algorithm: config.pursuit.algorithm };
-  if ('method' in config) return { kind: 'learning', name: `${config.method} on ${config.data.kind === 'sample' ? config.data.name : config.data.kind}`, algorithm: config.method };
+  if ('method' in config) {
+    const d = config.data;
+    const on = d.kind === 'sample' ? d.name : d.kind === 'dataset' ? `${datasetName(d.id) ?? d.id}${d.split === 'test' ? ' (test)' : ''}` : d.kind;
+    return { kind: 'learning', name: `${config.method} on ${on}`, algorithm: config.method };
+  }
   const model = config.model.kind === 'sparseland' ? 'Sparseland' : config.model.layers.length === 1 ? 'CSC' : `${config.model.layers.length}-layer ML-CSC`;
   return { kind: 'phase', name: `phase transition, ${model}`, algorithm: 'phase-transition' };
 }

@@ -27,6 +27,8 @@ export const CheckpointArray = z
 export const SavedStateMessage = z.object({ json: z.unknown(), tensors: z.record(z.string().regex(/^[A-Za-z0-9_]+$/), CheckpointArray) });
 
 export const PreviewMessage = z.object({
+  /** The iteration the state was previewed at (learning sessions; the initial preview is the start iteration). */
+  iteration: z.number().int().nonnegative().optional(),
   atoms: z.array(z.object({ layer: z.number().int().positive(), images: Float32Tensor })),
   input: Float32Tensor.optional(),
   reconstruction: Float32Tensor.optional(),
@@ -34,9 +36,20 @@ export const PreviewMessage = z.object({
 
 export const LayerReportMessage = z.object({ layer: z.number().int().positive(), objective: z.number(), nnz: z.number().int().nonnegative(), density: z.number() });
 
+/** A project data set as a learning session reads it: absolute paths of its data and (when it has them) labels. */
+export const DatasetFilesMessage = z.object({ id: Id, name: z.string(), data: z.string(), labels: z.string().optional() });
+export type DatasetFilesMessage = z.infer<typeof DatasetFilesMessage>;
+
 export const HostToWorker = z.discriminatedUnion('type', [
   z.object({ type: z.literal('start'), jobId: Id, config: RunConfig }),
-  z.object({ type: z.literal('learn'), jobId: Id, config: LearnConfig, resume: z.object({ iteration: z.number().int().nonnegative(), saved: SavedStateMessage }).optional() }),
+  z.object({
+    type: z.literal('learn'),
+    jobId: Id,
+    config: LearnConfig,
+    resume: z.object({ iteration: z.number().int().nonnegative(), saved: SavedStateMessage }).optional(),
+    /** For data {kind: 'dataset'}: the files the host resolved the data set's id to (inside the project). */
+    dataset: DatasetFilesMessage.optional(),
+  }),
   z.object({ type: z.literal('cancel'), jobId: Id }),
   z.object({ type: z.literal('info'), requestId: z.number().int() }),
   z.object({ type: z.literal('inspect'), requestId: z.number().int(), path: z.string() }),
@@ -48,6 +61,12 @@ export const HostToWorker = z.discriminatedUnion('type', [
    * are such. The reply is a DatasetImportReply. Parsing happens here, never in the host.
    */
   z.object({ type: z.literal('dataset-import'), requestId: z.number().int(), path: z.string(), array: z.string().optional(), preprocessing: z.array(PreprocessStep), outDir: z.string() }),
+  /**
+   * The theory of a finished (or stopped) run's dictionaries: reads W<k>.npy (and gamma<k>.npy, input.npy when
+   * present) from `dir`, takes strides and padding from the run's `config`, and holds each layer against the
+   * coherence bounds; the reply is a RunTheory.
+   */
+  z.object({ type: z.literal('run-theory'), requestId: z.number().int(), runId: Id, dir: z.string(), config: z.union([RunConfig, LearnConfig]) }),
   /** Thumbnails of a stored data set's data.npy; the reply is a DatasetPreviewReply. */
   z.object({ type: z.literal('dataset-preview'), requestId: z.number().int(), file: z.string(), count: z.number().int().min(1).max(64).optional() }),
 ]);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import { encodeFrame, float32Tensor, type EventPayload } from '../../src-shared/contract';
-import { DEFAULT_PORT, startServer, type RunningServer } from './server';
+import { DEFAULT_PORT, MAX_WS_PAYLOAD, startServer, type RunningServer } from './server';
 import { connect, fakeHost, httpGet, nextMessage, rpcOver, type FakeHost } from './test-support';
 
 let dir: string;
@@ -270,13 +270,16 @@ describe('WebSocket', () => {
   });
 
   it('closes an over-sized message with 1009 and keeps serving others', async () => {
-    const s = await startServer({ host: fakeHost(), staticDir, port: 0 });
+    // Uploads need room (datasets.upload of a few hundred MiB); the limit itself is checked on a small server.
+    expect(MAX_WS_PAYLOAD).toBeGreaterThanOrEqual(512 * 1024 * 1024);
+    const limit = 1024 * 1024;
+    const s = await startServer({ host: fakeHost(), staticDir, port: 0, maxPayload: limit });
     try {
       const r = await connect(`ws://127.0.0.1:${s.port}/ws?token=${s.token}`, { origin: `http://127.0.0.1:${s.port}` });
       if (!r.ok) throw new Error(`refused ${r.status}`);
       const closed = new Promise<number>((resolve) => r.ws.once('close', (code) => resolve(code)));
       r.ws.on('error', () => {});
-      r.ws.send(new Uint8Array(64 * 1024 * 1024 + 1));
+      r.ws.send(new Uint8Array(limit + 1));
       expect(await closed).toBe(1009);
       const again = await connect(`ws://127.0.0.1:${s.port}/ws?token=${s.token}`, { origin: `http://127.0.0.1:${s.port}` });
       expect(again.ok).toBe(true);

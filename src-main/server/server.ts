@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { StudioHost } from '../host/types';
+import { MAX_FRAME_BYTES } from '../../src-shared/contract';
 import {
   SECURITY_HEADERS,
   allowedHosts,
@@ -26,8 +27,12 @@ import { createWsBinding } from './ws-binding';
 
 export const DEFAULT_PORT = 8765;
 export const DEFAULT_BIND = '127.0.0.1';
-/** Tensors travel as raw attachments; 64 MiB holds a large image batch and still bounds what one message can make the server buffer. */
-export const MAX_WS_PAYLOAD = 64 * 1024 * 1024;
+/**
+ * Tensors and uploaded files travel as raw attachments. The codec's own frame limit (512 MiB): a dropped data
+ * file of a few hundred MiB goes through (datasets.upload), and one message still cannot make the server
+ * buffer more; ws closes the socket (1009) on a bigger frame as soon as its header says so.
+ */
+export const MAX_WS_PAYLOAD = MAX_FRAME_BYTES;
 export const WS_PATH = '/ws';
 
 export interface ServerOptions {
@@ -43,6 +48,8 @@ export interface ServerOptions {
   readonly token?: string;
   /** Where warnings go (binding beyond loopback); stderr by default, so stdout stays parseable. */
   readonly onWarning?: (message: string) => void;
+  /** Largest incoming WebSocket message; MAX_WS_PAYLOAD unless a test needs a small one. */
+  readonly maxPayload?: number;
 }
 
 export interface RunningServer {
@@ -114,7 +121,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let hosts = new Set<string>();
   let origins = new Set<string>();
 
-  const binding = createWsBinding(host, { maxPayload: MAX_WS_PAYLOAD });
+  const binding = createWsBinding(host, { maxPayload: options.maxPayload ?? MAX_WS_PAYLOAD });
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);

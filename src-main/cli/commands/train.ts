@@ -11,6 +11,8 @@ interface TrainOptions {
   config?: string;
   project: string;
   resume?: string;
+  dataset?: string;
+  split?: string;
   json?: boolean;
 }
 
@@ -21,9 +23,14 @@ export function registerTrain(program: Command): void {
     .option('--config <file>', 'session configuration (JSON, the contract’s LearnConfig)')
     .requiredOption('--project <dir>', 'project folder (created if it does not exist)')
     .option('--resume <runId>', 'continue a stopped, failed or interrupted session from its last checkpoint')
+    .option('--dataset <id>', 'train on this data set of the project (as imported in the app) instead of the data in --config')
+    .option('--split <split>', 'with --dataset: train (data.npy, the default) or test (test.npy)')
     .option('--json', 'machine-readable output')
     .action(async (o: TrainOptions) => {
       if (!o.config && !o.resume) throw new CliError('train needs --config FILE to start a session or --resume RUN to continue one');
+      if ((o.dataset || o.split) && !o.config) throw new CliError('--dataset and --split choose the data of a new session: use them with --config FILE (a resumed session keeps its data)');
+      if (o.split && !o.dataset) throw new CliError('--split needs --dataset ID');
+      if (o.split && o.split !== 'train' && o.split !== 'test') throw new CliError(`--split must be train or test, got ${o.split}`);
       const summary = await train(o);
       if (o.json) return printJson(summary);
       console.log(`${summary.name}: ${summary.status} after ${summary.iterations} iterations${summary.finalObjective !== undefined ? `, objective ${summary.finalObjective.toPrecision(6)}` : ''}`);
@@ -66,6 +73,8 @@ async function train(o: TrainOptions): Promise<RunSummary> {
       } catch (err) {
         throw new CliError(`--config ${o.config}: ${(err as Error).message}`);
       }
+      // The contract checks the id (and the rest of the config); an unknown data set is the host's not-found.
+      if (o.dataset) raw = { ...(raw as object), data: { kind: 'dataset', id: o.dataset, split: o.split ?? 'train' } };
       runId = (await call('sessions.start', { config: raw as Params<'sessions.start'>['config'] })).runId;
     }
     const onSigint = () => void call('runs.cancel', { runId: runId! });

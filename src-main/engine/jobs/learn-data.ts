@@ -1,11 +1,12 @@
-/** The data a learning session trains on: bundled sample images, MNIST, or a file. */
+/** The data a learning session trains on: bundled sample images, MNIST, a file, or a data set of the project. */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { LearnData } from '../../../src-shared/contract';
 import { downsample, highPass } from '../../../src-shared/math/image';
-import { loadSignalFile, readIdxFile, readPngAsGray, toFloat32 } from '../io';
+import { DataFormatError, loadSignalFile, readIdxFile, readPngAsGray, toFloat32 } from '../io';
+import { readNpyFile } from '../io/npy';
 import { hostTensor, type HostTensor } from '../runtime/session';
 
 export interface LearnDataset {
@@ -39,8 +40,39 @@ export async function loadMnist(split: 'train' | 'test', count: number): Promise
   return { images: hostTensor([n, 1, h, w], data), labels: lab, description: `MNIST ${split}, ${n} images` };
 }
 
-export async function loadLearnData(data: LearnData): Promise<LearnDataset> {
+/**
+ * Where the host found a project data set: data.npy (or test.npy for the test split) and its labels, as
+ * absolute paths inside the project. The engine never resolves a data set id itself: it has no project.
+ */
+export interface DatasetFiles {
+  readonly id: string;
+  readonly name: string;
+  readonly data: string;
+  readonly labels?: string;
+}
+
+/** A stored data set: float32 [N, C, H, W] (what datasets.import writes), with int32 [N] labels when it has them. */
+export async function loadDatasetFiles(files: DatasetFiles, split: 'train' | 'test'): Promise<LearnDataset> {
+  const a = await readNpyFile(files.data);
+  if (a.dtype !== 'float32' || a.shape.length !== 4 || a.shape.some((d) => d < 1)) {
+    throw new DataFormatError(files.data, `is ${a.dtype} [${a.shape.join(', ')}]; a stored data set is float32 [N, C, H, W] (import the data again)`);
+  }
+  const images = hostTensor(a.shape, a.data as Float32Array);
+  const description = `data set ${files.name}${split === 'test' ? ' (test split)' : ''}, ${a.shape[0]} × [${a.shape.slice(1).join(', ')}]`;
+  if (!files.labels) return { images, description };
+  const l = await readNpyFile(files.labels);
+  if (l.dtype !== 'int32' || l.shape.length !== 1 || l.shape[0] !== a.shape[0]) {
+    throw new DataFormatError(files.labels, `holds ${l.dtype} [${l.shape.join(', ')}]; the labels of ${a.shape[0]} items are int32 [${a.shape[0]}]`);
+  }
+  return { images, labels: l.data as Int32Array, description };
+}
+
+/** `dataset`: the files of data {kind: 'dataset'}, resolved by the host (required for that kind). */
+export async function loadLearnData(data: LearnData, dataset?: DatasetFiles): Promise<LearnDataset> {
   switch (data.kind) {
+    case 'dataset':
+      if (!dataset || dataset.id !== data.id) throw new Error(`data set ${data.id} was not resolved to its files: start the session through the host, which finds it in the open project`);
+      return loadDatasetFiles(dataset, data.split);
     case 'mnist':
       return loadMnist(data.split, data.count);
     case 'file': {

@@ -8,7 +8,7 @@ import type { LearnConfig, LearnMethod } from '../../../src-shared/contract';
 import type { NdArray } from '../io';
 import type { HostTensor, Runtime } from '../runtime/session';
 import type { JobPreview } from './pursuit-job';
-import { loadLearnData, type LearnDataset } from './learn-data';
+import { loadLearnData, type DatasetFiles, type LearnDataset } from './learn-data';
 
 export interface LearningContext {
   readonly runtime: Runtime;
@@ -57,7 +57,8 @@ export function learningMethod(name: LearnMethod): LearningMethodImpl<unknown> {
 
 export interface LearningSink {
   progress(p: { iteration: number; totalIterations: number; report: StepReport; seconds: number }): void;
-  preview(p: JobPreview): void;
+  /** `iteration`: the iterations done when the state was previewed (the snapshots of the step slider). */
+  preview(p: JobPreview & { iteration: number }): void;
   checkpoint(iteration: number, saved: SavedState): Promise<void> | void;
 }
 
@@ -70,21 +71,27 @@ export interface LearningOutcome {
 
 const PREVIEW_INTERVAL_MS = 1000;
 
+/** Methods that train on labels: their data must carry them (MNIST does; a data set when it has labels.npy). */
+const SUPERVISED_METHODS: ReadonlySet<LearnMethod> = new Set(['unrolled-supervised']);
+
 export async function runLearningJob(
   runtime: Runtime,
   config: LearnConfig,
   sink: LearningSink,
   signal: AbortSignal,
   resume?: { iteration: number; saved: SavedState },
+  dataset?: DatasetFiles,
 ): Promise<LearningOutcome> {
   const method = learningMethod(config.method);
-  const ctx: LearningContext = { runtime, config, data: await loadLearnData(config.data) };
+  const data = await loadLearnData(config.data, dataset);
+  if (SUPERVISED_METHODS.has(config.method) && !data.labels) throw new Error(`${config.method} is supervised and needs class labels; ${data.description} has none`);
+  const ctx: LearningContext = { runtime, config, data };
   let state = resume ? await method.restore(ctx, resume.saved) : await method.init(ctx);
   let iteration = resume?.iteration ?? 0;
   let lastCheckpoint = iteration;
   let finalObjective: number | undefined;
   const started = performance.now();
-  sink.preview(await method.preview(ctx, state));
+  sink.preview({ ...(await method.preview(ctx, state)), iteration });
   let lastPreview = performance.now();
   let cancelled = false;
   while (iteration < config.iterations) {
@@ -107,12 +114,12 @@ export async function runLearningJob(
       lastCheckpoint = iteration;
     }
     if (performance.now() - lastPreview > PREVIEW_INTERVAL_MS) {
-      sink.preview(await method.preview(ctx, state));
+      sink.preview({ ...(await method.preview(ctx, state)), iteration });
       lastPreview = performance.now();
     }
   }
   if (lastCheckpoint !== iteration) await sink.checkpoint(iteration, method.save(state));
-  sink.preview(await method.preview(ctx, state));
+  sink.preview({ ...(await method.preview(ctx, state)), iteration });
   // A stopped session keeps its results too (dictionaries, atoms), so it can be looked at before resuming.
   const tensors = method.results ? await method.results(ctx, state) : {};
   return { iterations: iteration, cancelled, ...(finalObjective !== undefined ? { finalObjective } : {}), tensors };
