@@ -70,6 +70,10 @@ function prepare(ctx: LearningContext, method: PatchSession['method']): Omit<Pat
   const { pixels, height, width } = imageOf(ctx);
   const sigma = (params.sigma as number | undefined) ?? 0;
   const noisy = sigma > 0 ? addGaussianNoise(pixels, sigma, ctx.config.seed) : pixels;
+  const items = ctx.data.images.shape[0]!;
+  // Denoising learns on the noisy image itself (Elad & Aharon 2006); plain learning on a data set of many
+  // items draws its training patches from all of them.
+  if (sigma === 0 && items > 1) return { method, params, clean: pixels, noisy, height, width, train: patchesFromItems(ctx, p, params.trainingPatches as number) };
   const all = extractPatches(noisy, height, width, p, 1);
   removeMeans(all.patches);
   const n = p * p;
@@ -79,6 +83,48 @@ function prepare(ctx: LearningContext, method: PatchSession['method']): Omit<Pat
   const train = mat(n, count);
   for (let j = 0; j < count; j++) train.data.set(all.patches.data.subarray(order[j]! * n, (order[j]! + 1) * n), j * n);
   return { method, params, clean: pixels, noisy, height, width, train };
+}
+
+/**
+ * `wanted` distinct p×p patches (means removed, pixels in 0–255) drawn at random over every item of the
+ * data set. Patches are read straight from the float32 data, so a large data set is never copied whole.
+ */
+export function patchesFromItems(ctx: Pick<LearningContext, 'data' | 'config'>, p: number, wanted: number): Mat {
+  const [items, , h, w] = ctx.data.images.shape as [number, number, number, number];
+  if (p > h || p > w) throw new Error(`patches of ${p}×${p} do not fit in the ${h}×${w} items of ${ctx.data.description}`);
+  const rows = h - p + 1;
+  const cols = w - p + 1;
+  const perItem = rows * cols;
+  const total = items * perItem;
+  const count = Math.min(wanted, total);
+  const stream = new SeededStream(ctx.config.seed);
+  let picks: ArrayLike<number>;
+  if (count * 4 >= total) picks = stream.permutation(total).subarray(0, count);
+  else {
+    // Far fewer patches than positions: rejection keeps the draw distinct without a permutation of them all.
+    const seen = new Set<number>();
+    const out = new Int32Array(count);
+    for (let j = 0; j < count; ) {
+      const k = stream.int(total);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      out[j++] = k;
+    }
+    picks = out;
+  }
+  const data = ctx.data.images.data as Float32Array;
+  const n = p * p;
+  const train = mat(n, count);
+  for (let j = 0; j < count; j++) {
+    const k = picks[j]!;
+    const item = Math.floor(k / perItem);
+    const y0 = Math.floor((k % perItem) / cols);
+    const x0 = k % cols;
+    const base = item * h * w;
+    for (let y = 0; y < p; y++) for (let x = 0; x < p; x++) train.data[j * n + y * p + x] = data[base + (y0 + y) * w + x0 + x]! * 255;
+  }
+  removeMeans(train);
+  return train;
 }
 
 function errorTarget(s: Omit<PatchSession, 'learner'>): number | undefined {
