@@ -88,7 +88,7 @@ test.describe('desktop app', () => {
       };
     });
     expect(page.bridge).toBe('object');
-    expect(page.members).toEqual([...Object.keys(OPERATIONS), 'on', 'onMenuCommand'].sort());
+    expect(page.members).toEqual([...Object.keys(OPERATIONS), 'on', 'onMenuCommand', 'pathForFile'].sort());
     expect(page.ipcRenderer).toBe(false);
     expect(page.require).toBe('undefined');
     expect(page.process).toBe('undefined');

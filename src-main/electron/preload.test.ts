@@ -12,6 +12,7 @@ const electron = vi.hoisted(() => {
     exposed: new Map<string, unknown>(),
     listeners,
     invoke: vi.fn<(channel: string, message: unknown) => Promise<unknown>>(),
+    getPathForFile: vi.fn<(file: unknown) => string>(),
     emit(channel: string, message: unknown) {
       listeners.get(channel)?.({}, message);
     },
@@ -24,13 +25,14 @@ vi.mock('electron', () => ({
     invoke: electron.invoke,
     on: (channel: string, listener: (event: unknown, message: unknown) => void) => electron.listeners.set(channel, listener),
   },
+  webUtils: { getPathForFile: electron.getPathForFile },
 }));
 
-let api: SparselandBridge;
+let api: SparselandBridge & { pathForFile(file: unknown): string };
 
 beforeAll(async () => {
   await import('./preload');
-  api = electron.exposed.get('sparseland') as SparselandBridge;
+  api = electron.exposed.get('sparseland') as typeof api;
 });
 
 beforeEach(() => {
@@ -38,9 +40,9 @@ beforeEach(() => {
 });
 
 describe('preload', () => {
-  it('exposes one method per operation, on and onMenuCommand, and nothing else', () => {
+  it('exposes one method per operation, on, onMenuCommand and pathForFile, and nothing else', () => {
     expect([...electron.exposed.keys()]).toEqual(['sparseland']);
-    expect(Object.keys(api).sort()).toEqual([...Object.keys(OPERATIONS), 'on', 'onMenuCommand'].sort());
+    expect(Object.keys(api).sort()).toEqual([...Object.keys(OPERATIONS), 'on', 'onMenuCommand', 'pathForFile'].sort());
     for (const key of Object.keys(api)) expect(typeof (api as unknown as Record<string, unknown>)[key]).toBe('function');
     expect(electron.listeners.size).toBe(2);
   });
@@ -128,5 +130,16 @@ describe('preload', () => {
     off();
     electron.emit('studio:menu', { command: 'theme.toggle' });
     expect(handler).toHaveBeenCalledOnce();
+  });
+
+  it('gives the path of a dropped file through webUtils.getPathForFile, and refuses what is not an object', () => {
+    const file = { name: 'digits.npy' };
+    electron.getPathForFile.mockImplementation((f) => (f === file ? '/data/digits.npy' : ''));
+    expect(api.pathForFile(file)).toBe('/data/digits.npy');
+    expect(electron.getPathForFile).toHaveBeenCalledWith(file);
+    expect(api.pathForFile({ name: 'made in the page' })).toBe('');
+    expect(() => api.pathForFile('/etc/passwd')).toThrow(TypeError);
+    expect(() => api.pathForFile(null)).toThrow(TypeError);
+    expect(electron.getPathForFile).toHaveBeenCalledTimes(2);
   });
 });

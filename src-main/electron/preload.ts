@@ -1,13 +1,13 @@
 /**
  * The preload: runs sandboxed and context-isolated before the page, and exposes the contract to it as
- * `window.sparseland` — one method per operation and `on(event, handler)`, plus `onMenuCommand`. The page
+ * `window.sparseland` — one method per operation and `on(event, handler)`, plus `onMenuCommand` and `pathForFile`. The page
  * never sees ipcRenderer, a channel name or an Electron object: each method sends exactly one kind of message,
  * and the main process checks the sender and validates the message again.
  *
  * Sandboxed preloads cannot load modules: this file may import only 'electron', and everything else
  * (the contract, zod) is bundled into it by electron-vite.
  */
-import { contextBridge, ipcRenderer } from 'electron';
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import { ErrorCode, EVENTS, OPERATIONS, type EventName, type OperationName } from '../../src-shared/contract/schemas';
 import { isEvent, isOperation, ResponseMessage } from '../../src-shared/contract/wire';
 import { CALL_CHANNEL, EVENT_CHANNEL, MENU_CHANNEL, MenuCommand, type BridgeError, type SparselandBridge } from './bridge';
@@ -93,6 +93,15 @@ function onMenuCommand(handler: (command: MenuCommand) => void): () => void {
   };
 }
 
+/**
+ * The path on disk of a File the user dropped on the window ('' for one not backed by a file), so the Data
+ * view imports it where it lies instead of sending its bytes. Electron no longer puts `path` on File.
+ */
+function pathForFile(file: File): string {
+  if (typeof file !== 'object' || file === null) throw new TypeError('sparseland.pathForFile: expected a File from a drop or a file input');
+  return webUtils.getPathForFile(file);
+}
+
 // ---- the API ------------------------------------------------------------------------------------------------
 
 const operations: Record<string, (params?: unknown) => Promise<unknown>> = {};
@@ -100,6 +109,6 @@ for (const op of Object.keys(OPERATIONS)) {
   if (isOperation(op)) operations[op] = (params?: unknown) => call(op, params);
 }
 
-const api = { ...operations, on, onMenuCommand } as unknown as SparselandBridge;
+const api = { ...operations, on, onMenuCommand, pathForFile } as unknown as SparselandBridge & { pathForFile(file: File): string };
 
 contextBridge.exposeInMainWorld('sparseland', api);

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { LearnConfig, type MethodSpec, type ParamSpec } from '../../../src-shared/contract';
 import {
+  checkDatasetChoice,
   checkParam,
+  describeLearnData,
   checkParams,
   defaultLearnForm,
   defaultParams,
   formData,
+  hasTestSplit,
   learnConfigToForm,
   learnFieldKeys,
   learnFormToConfig,
@@ -219,5 +222,61 @@ describe('form → LearnConfig', () => {
     const s = learnConfigToForm({ ...config, method: 'ksvd', data: { kind: 'sample', name: 'grass', downsample: 1, highPass: true }, params: { replaceAtoms: false } }, KSVD);
     expect(s.data).toMatchObject({ kind: 'sample', sample: 'grass', downsample: 1, highPass: true });
     expect(s.params.replaceAtoms).toBe(false);
+  });
+});
+
+describe('a data set of the project as data', () => {
+  const CDL_DS: MethodSpec = { ...KSVD, method: 'cdl', title: 'CDL', data: ['sample', 'dataset'], params: [] };
+  const stats = { shape: [4, 1, 8, 8], min: 0, max: 1, mean: 0.5, std: 0.2, perChannel: [] };
+  const split = { id: 'ds-split', name: 'digits', stats: { ...stats, testItems: 2 }, files: { data: 'd.npy', test: 't.npy' } };
+  const plain = { id: 'ds-plain', name: 'camera', stats, files: { data: 'd.npy' } };
+
+  it('converts to {kind: dataset, id, split} and back', () => {
+    const form = defaultLearnForm(CDL_DS);
+    form.data = { ...form.data, kind: 'dataset', datasetId: 'ds-split', datasetSplit: 'test' };
+    expect(formData(form)).toEqual({ kind: 'dataset', id: 'ds-split', split: 'test' });
+    const v = validateLearnForm(form, CDL_DS, [split, plain]);
+    expect(v.ok).toBe(true);
+    if (!v.ok) return;
+    expect(LearnConfig.parse(v.config)).toEqual(v.config);
+    const back = learnConfigToForm(v.config, CDL_DS);
+    expect(back.data).toMatchObject({ kind: 'dataset', datasetId: 'ds-split', datasetSplit: 'test' });
+    expect(learnFormToConfig(back, CDL_DS).config).toEqual(v.config);
+  });
+
+  it('knows which data sets have a test split', () => {
+    expect(hasTestSplit(split)).toBe(true);
+    expect(hasTestSplit(plain)).toBe(false);
+    expect(hasTestSplit({ stats: { ...stats, testItems: 0 }, files: { data: 'd', test: 't' } })).toBe(true);
+  });
+
+  it('asks for a choice, refuses an unknown one and a test split that does not exist', () => {
+    expect(checkDatasetChoice('', 'train', [])).toEqual({ 'data.id': 'The project has no data sets yet; import one in the Data view.' });
+    expect(checkDatasetChoice('', 'train', [plain])).toEqual({ 'data.id': 'Choose a data set of the project.' });
+    expect(checkDatasetChoice('gone', 'train', [plain])['data.id']).toMatch(/gone is no longer in this project/);
+    expect(checkDatasetChoice('ds-plain', 'test', [plain])['data.split']).toMatch(/^camera has no test split/);
+    expect(checkDatasetChoice('ds-plain', 'train', [plain])).toEqual({});
+    expect(checkDatasetChoice('ds-split', 'test', [split])).toEqual({});
+  });
+
+  it('validation shows the choice error, not the id pattern, and the kind error for a method without data sets', () => {
+    const form = defaultLearnForm(CDL_DS);
+    form.data.kind = 'dataset';
+    const v = validateLearnForm(form, CDL_DS, [plain]);
+    expect(v.errors['data.id']).toBe('Choose a data set of the project.');
+    const k = validateLearnForm({ ...form, method: 'ksvd', data: { ...form.data, datasetId: 'ds-plain' } }, KSVD, [plain]);
+    expect(k.errors['data.kind']).toMatch(/choose one of those/);
+    for (const key of Object.keys(v.errors)) expect(learnFieldKeys(CDL_DS)).toContain(key);
+  });
+});
+
+describe('a session’s data in words', () => {
+  it('names each kind, a data set by its name (its id once removed) and split', () => {
+    expect(describeLearnData({ kind: 'sample', name: 'camera', downsample: 2, highPass: true })).toBe('camera ÷2, high-pass');
+    expect(describeLearnData({ kind: 'mnist', split: 'test', count: 100 })).toBe('MNIST test × 100');
+    expect(describeLearnData({ kind: 'file', path: '/data/x/img.npy' })).toBe('img.npy');
+    expect(describeLearnData({ kind: 'file', path: 'C:\\d\\img.png' })).toBe('img.png');
+    expect(describeLearnData({ kind: 'dataset', id: 'd1', split: 'test' }, [{ id: 'd1', name: 'digits' }])).toBe('data set digits (test split)');
+    expect(describeLearnData({ kind: 'dataset', id: 'gone', split: 'train' }, [{ id: 'd1', name: 'digits' }])).toBe('data set gone');
   });
 });

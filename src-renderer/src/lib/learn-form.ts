@@ -4,7 +4,7 @@
  * lists), and the conversion to the contract's LearnConfig, validated with the contract's own schema so the
  * form and the host agree. Errors are keyed by field path ('params.atoms', 'data.downsample', 'iterations').
  */
-import { LearnConfig, SAMPLE_IMAGES, type LearnData, type LearnMethod, type MethodSpec, type ParamSpec } from '../../../src-shared/contract';
+import { LearnConfig, SAMPLE_IMAGES, type DatasetSummary, type LearnData, type LearnMethod, type MethodSpec, type ParamSpec } from '../../../src-shared/contract';
 import { fieldKey, issueMessage, toNumber, type FieldErrors, type NumberInput } from './run-form';
 
 export type LearnDataKind = LearnData['kind'];
@@ -26,6 +26,9 @@ export interface LearnFormState {
     split: 'train' | 'test';
     count: NumberInput;
     path: string;
+    /** A data set of the open project ('' until one is chosen). */
+    datasetId: string;
+    datasetSplit: 'train' | 'test';
   };
   params: Record<string, ParamInput>;
   iterations: NumberInput;
@@ -37,6 +40,7 @@ export const DATA_KIND_LABELS: Record<LearnDataKind, string> = {
   sample: 'Bundled sample image',
   mnist: 'MNIST digits',
   file: 'File (PNG or NPY)',
+  dataset: 'Data set of the project',
 };
 
 export const SAMPLES: readonly SampleName[] = SAMPLE_IMAGES;
@@ -136,7 +140,7 @@ export function defaultLearnForm(spec?: MethodSpec | null): LearnFormState {
   const blank: LearnFormState = {
     name: '',
     method: '',
-    data: { kind: 'sample', sample: 'camera', downsample: 2, highPass: false, split: 'train', count: DEFAULT_MNIST_COUNT, path: '' },
+    data: { kind: 'sample', sample: 'camera', downsample: 2, highPass: false, split: 'train', count: DEFAULT_MNIST_COUNT, path: '', datasetId: '', datasetSplit: 'train' },
     params: {},
     iterations: 10,
     seed: 0,
@@ -165,6 +169,8 @@ export function formData(form: LearnFormState): LearnData {
       return { kind: 'mnist', split: d.split, count: toNumber(d.count) };
     case 'file':
       return { kind: 'file', path: d.path.trim() };
+    case 'dataset':
+      return { kind: 'dataset', id: d.datasetId, split: d.datasetSplit };
   }
 }
 
@@ -205,6 +211,7 @@ export function learnConfigToForm(config: LearnConfig, spec?: MethodSpec | null)
       ...(d.kind === 'sample' ? { sample: d.name, downsample: d.downsample, highPass: d.highPass } : {}),
       ...(d.kind === 'mnist' ? { split: d.split, count: d.count } : {}),
       ...(d.kind === 'file' ? { path: d.path } : {}),
+      ...(d.kind === 'dataset' ? { datasetId: d.id, datasetSplit: d.split } : {}),
     },
     params,
     iterations: config.iterations,
@@ -213,20 +220,59 @@ export function learnConfigToForm(config: LearnConfig, spec?: MethodSpec | null)
   };
 }
 
+/** What the form needs to know of the project's data sets to check a choice among them. */
+export type DatasetChoice = Pick<DatasetSummary, 'id' | 'name' | 'stats' | 'files'>;
+
+/** True when the data set was imported with a test split (a "split" step) that left test items. */
+export function hasTestSplit(d: Pick<DatasetSummary, 'stats' | 'files'>): boolean {
+  return (d.stats.testItems ?? 0) > 0 || d.files?.test !== undefined;
+}
+
+/**
+ * Checks a data set chosen to learn from against the project's list: one must be chosen, it must still be
+ * in the project, and the test split only exists when the import split the items. Errors keyed by field.
+ */
+export function checkDatasetChoice(id: string, split: 'train' | 'test', datasets: readonly DatasetChoice[]): FieldErrors {
+  if (!id) return { 'data.id': datasets.length ? 'Choose a data set of the project.' : 'The project has no data sets yet; import one in the Data view.' };
+  const d = datasets.find((x) => x.id === id);
+  if (!d) return { 'data.id': `The data set ${id} is no longer in this project; choose another.` };
+  if (split === 'test' && !hasTestSplit(d)) return { 'data.split': `${d.name} has no test split (import it with a "split" step), so only its training items can be used.` };
+  return {};
+}
+
+/**
+ * A session's data in a few words, for headings: "camera ÷2, high-pass", "MNIST train × 1000", the file's
+ * name, or the data set's name (its id when the project no longer lists it) and split.
+ */
+export function describeLearnData(d: LearnData, datasets: readonly Pick<DatasetSummary, 'id' | 'name'>[] = []): string {
+  switch (d.kind) {
+    case 'sample':
+      return `${d.name} ÷${d.downsample}${d.highPass ? ', high-pass' : ''}`;
+    case 'mnist':
+      return `MNIST ${d.split} × ${d.count}`;
+    case 'file':
+      return d.path.split(/[\\/]/).pop() || d.path;
+    case 'dataset':
+      return `data set ${datasets.find((x) => x.id === d.id)?.name ?? d.id}${d.split === 'test' ? ' (test split)' : ''}`;
+  }
+}
+
 export type LearnValidation = { ok: true; config: LearnConfig; errors: FieldErrors } | { ok: false; errors: FieldErrors };
 
 /**
  * Validates the form: the method must be one on offer, its data kind one the method accepts, every
  * parameter within its spec, and the whole config valid for the contract's LearnConfig schema (the same
- * check the host makes). First error per field.
+ * check the host makes), and a data set chosen among `datasets` (the project's, when given). First error per field.
  */
-export function validateLearnForm(form: LearnFormState, spec: MethodSpec | null | undefined): LearnValidation {
+export function validateLearnForm(form: LearnFormState, spec: MethodSpec | null | undefined, datasets?: readonly DatasetChoice[]): LearnValidation {
   if (!spec) return { ok: false, errors: { method: 'Choose a learning method.' } };
   const { config, paramErrors } = learnFormToConfig(form, spec);
   const errors: FieldErrors = {};
   if (!spec.data.includes(form.data.kind)) {
     errors['data.kind'] = `${spec.title} learns from ${spec.data.map((k) => DATA_KIND_LABELS[k].toLowerCase()).join(' or ')}; choose one of those.`;
   }
+  // Checked before the schema, so a missing choice reads "choose one" rather than the id pattern.
+  if (form.data.kind === 'dataset' && datasets) Object.assign(errors, checkDatasetChoice(form.data.datasetId, form.data.datasetSplit, datasets));
   const parsed = LearnConfig.safeParse(config);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -240,7 +286,7 @@ export function validateLearnForm(form: LearnFormState, spec: MethodSpec | null 
 
 /** The error keys the form shows next to a field; any other error goes in the form's summary. */
 export function learnFieldKeys(spec: MethodSpec | null | undefined): string[] {
-  const keys = ['name', 'method', 'data.kind', 'data.name', 'data.downsample', 'data.highPass', 'data.split', 'data.count', 'data.path', 'iterations', 'seed', 'checkpointEvery'];
+  const keys = ['name', 'method', 'data.kind', 'data.name', 'data.downsample', 'data.highPass', 'data.split', 'data.count', 'data.path', 'data.id', 'iterations', 'seed', 'checkpointEvery'];
   for (const p of spec?.params ?? []) keys.push(`params.${p.name}`);
   return keys;
 }

@@ -9,11 +9,15 @@ import type { LearnConfig, LearnMethod } from '../../../src-shared/contract';
 import { defaultLearnForm, learnConfigToForm, validateLearnForm, withMethod, type LearnFormState } from '../lib/learn-form';
 import type { FieldErrors } from '../lib/run-form';
 import { useAppStore } from './app';
+import { useDatasetsStore } from './datasets';
 import { useLearnStore } from './learn';
 
 export const useLearnFormStore = defineStore('learnForm', () => {
   const app = useAppStore();
   const learn = useLearnStore();
+  const datasets = useDatasetsStore();
+  // The 'dataset' choice is checked against the project's list, which this keeps current.
+  datasets.init();
 
   const form = ref<LearnFormState>(defaultLearnForm());
   const errors = ref<FieldErrors>({});
@@ -25,7 +29,7 @@ export const useLearnFormStore = defineStore('learnForm', () => {
   const dataKinds = computed(() => spec.value?.data ?? []);
 
   function validate() {
-    const v = validateLearnForm(form.value, spec.value);
+    const v = validateLearnForm(form.value, spec.value, datasets.list);
     errors.value = v.errors;
     return v;
   }
@@ -75,11 +79,33 @@ export const useLearnFormStore = defineStore('learnForm', () => {
     return true;
   }
 
+  /**
+   * Learns from a data set of the project ("Train on this data set" in the Data view): the data kind becomes
+   * 'dataset' with this id and split; if the chosen method cannot learn from data sets, the first method that
+   * can is chosen. False (with a warning) when no method on offer learns from data sets.
+   */
+  function useDataset(id: string, split: 'train' | 'test' = 'train'): boolean {
+    const data = { ...form.value.data, kind: 'dataset' as const, datasetId: id, datasetSplit: split };
+    if (spec.value?.data.includes('dataset')) {
+      form.value = { ...form.value, data };
+      return true;
+    }
+    const other = learn.methods.find((m) => m.data.includes('dataset'));
+    if (!other) {
+      // Keep the choice in the form, so it is there once a method that takes data sets is offered.
+      form.value = { ...form.value, data: { ...form.value.data, datasetId: id, datasetSplit: split } };
+      app.warn('No learning method of this build learns from a data set of the project yet.', 'Training on a data set');
+      return false;
+    }
+    form.value = { ...withMethod(form.value, other), data };
+    return true;
+  }
+
   function resetForm() {
     form.value = defaultLearnForm(spec.value ?? learn.methods[0]);
     errors.value = {};
     attempted.value = false;
   }
 
-  return { form, errors, spec, dataKinds, validate, setMethod, submit, load, resetForm };
+  return { form, errors, spec, dataKinds, validate, setMethod, submit, load, useDataset, resetForm };
 });
