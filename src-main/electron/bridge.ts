@@ -24,6 +24,10 @@ export const MenuCommand = z.discriminatedUnion('command', [
   z.object({ command: z.literal('project.open') }).strict(),
   /** File › Recent › <project>: `projects.open({ dir })`. */
   z.object({ command: z.literal('project.openRecent'), dir: z.string().min(1).max(4096) }).strict(),
+  /** File › Save Project As…: pick a folder (and a name), then `projects.saveAs`. */
+  z.object({ command: z.literal('project.saveAs') }).strict(),
+  /** Help › Keyboard Shortcuts: the help panel. */
+  z.object({ command: z.literal('help.shortcuts') }).strict(),
   /** View › Toggle Theme. */
   z.object({ command: z.literal('theme.toggle') }).strict(),
 ]);

@@ -11,12 +11,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, session, shell, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, Notification, session, shell, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { dispatch, OPERATIONS, StudioError, type EventName, type EventPayload, type Handlers, type OperationName } from '../../src-shared/contract';
 import { createStudioHost } from '../host/studio-host';
 import type { StudioHost } from '../host/types';
 import { CALL_CHANNEL, EVENT_CHANNEL, MENU_CHANNEL, type MenuCommand } from './bridge';
 import { utilityEngineChannelFactory } from './engine-process';
+import { JobWatch, type JobWatchUpdate } from './job-watch';
 import { menuTemplate, type RecentEntry } from './menu';
 import { contentSecurityPolicy, devPage, externalLink, filePage, isAppPage, type AppPage } from './security';
 
@@ -186,12 +187,32 @@ function start(): void {
     return handlers as Partial<Handlers>;
   }
 
+  // ---- jobs outside the window: taskbar progress and native notifications ---------------------------------
+
+  const jobs = new JobWatch();
+  /** Held until closed: a notification the garbage collector takes loses its click handler. */
+  const notices = new Set<Notification>();
+
+  function showJobs(update: JobWatchUpdate): void {
+    const win = mainWindow;
+    if (win && !win.isDestroyed()) win.setProgressBar(update.progress);
+    if (update.notice && Notification.isSupported()) {
+      const notification = new Notification({ title: `${PRODUCT_NAME}: ${update.notice.title}`, body: update.notice.body });
+      notices.add(notification);
+      notification.on('click', () => focusWindow());
+      notification.on('close', () => notices.delete(notification));
+      notification.show();
+    }
+  }
+
   const hostReady = app.whenReady().then(async () => {
     const created = await createStudioHost({ kind: 'electron', stateDir: app.getPath('userData') }, utilityEngineChannelFactory(path.join(here, 'engine-worker.js')));
     host = created;
     created.subscribe(<E extends EventName>(event: E, payload: EventPayload<E>) => {
       sendToWindow(EVENT_CHANNEL, { event, payload });
       if (event === 'project.changed') void refreshRecent();
+      const update = jobs.onEvent(event, payload);
+      if (update) showJobs(update);
     });
     return created;
   });

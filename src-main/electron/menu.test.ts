@@ -21,12 +21,14 @@ describe('application menu', () => {
     expect(template.map((m) => m.label?.replace('&', '') ?? m.role)).toEqual(['File', 'editMenu', 'View', 'Help']);
   });
 
-  it('File sends New Project and Open Project to the window and quits by role', () => {
+  it('File sends New Project, Open Project and Save Project As to the window and quits by role', () => {
     const { template, actions } = build();
     const file = items(top(template, 'File'));
     click(byLabel(file, 'New Project…'));
     click(byLabel(file, 'Open Project…'));
-    expect(actions.send.mock.calls).toEqual([[{ command: 'project.new' }], [{ command: 'project.open' }]]);
+    click(byLabel(file, 'Save Project As…'));
+    expect(actions.send.mock.calls).toEqual([[{ command: 'project.new' }], [{ command: 'project.open' }], [{ command: 'project.saveAs' }]]);
+    expect(byLabel(file, 'Save Project As…')?.accelerator).toBe('CmdOrCtrl+Shift+S');
     expect(file.at(-1)?.role).toBe('quit');
   });
 
@@ -54,11 +56,16 @@ describe('application menu', () => {
     expect(devView.map((i) => i.role)).toEqual(expect.arrayContaining(['reload', 'toggleDevTools']));
   });
 
-  it('Help › About shows the About box in the main process', () => {
+  it('Help › About shows the About box in the main process; Keyboard Shortcuts (F1) opens the help panel in the window', () => {
     const { template, actions } = build();
-    click(items(top(template, 'Help'))[0]);
+    const help = items(top(template, 'Help'));
+    click(byLabel(help, 'About Sparseland Studio'));
     expect(actions.about).toHaveBeenCalledOnce();
     expect(actions.send).not.toHaveBeenCalled();
+    const shortcuts = byLabel(help, 'Keyboard Shortcuts');
+    expect(shortcuts?.accelerator).toBe('F1');
+    click(shortcuts);
+    expect(actions.send).toHaveBeenCalledWith({ command: 'help.shortcuts' });
   });
 
   it('on macOS puts About and Quit in the application menu and closes windows from File', () => {
@@ -78,7 +85,7 @@ describe('application menu', () => {
       }
     };
     walk(template);
-    expect(actions.send.mock.calls.length).toBeGreaterThanOrEqual(4);
+    expect(actions.send.mock.calls.length).toBeGreaterThanOrEqual(6);
     for (const [command] of actions.send.mock.calls) expect(MenuCommand.safeParse(command).success, JSON.stringify(command)).toBe(true);
   });
 });

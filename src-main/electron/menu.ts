@@ -59,6 +59,8 @@ export function menuTemplate(state: MenuState, actions: MenuActions): MenuItemCo
       { label: 'Open Project…', accelerator: 'CmdOrCtrl+O', click: () => actions.send({ command: 'project.open' }) },
       { label: 'Recent', submenu: recentSubmenu(state.recent, actions, mac) },
       { type: 'separator' },
+      { label: 'Save Project As…', accelerator: 'CmdOrCtrl+Shift+S', click: () => actions.send({ command: 'project.saveAs' }) },
+      { type: 'separator' },
       // On macOS Quit lives in the application menu and File ends with Close Window.
       mac ? { role: 'close' } : { role: 'quit', label: 'Quit', accelerator: 'CmdOrCtrl+Q' },
     ],
@@ -78,7 +80,8 @@ export function menuTemplate(state: MenuState, actions: MenuActions): MenuItemCo
     ],
   };
 
-  const help: MenuItemConstructorOptions = { role: 'help', label: accessKey('Help', mac), submenu: [about()] };
+  const shortcuts: MenuItemConstructorOptions = { label: 'Keyboard Shortcuts', accelerator: 'F1', click: () => actions.send({ command: 'help.shortcuts' }) };
+  const help: MenuItemConstructorOptions = { role: 'help', label: accessKey('Help', mac), submenu: [shortcuts, { type: 'separator' }, about()] };
 
   const appMenu: MenuItemConstructorOptions[] = mac
     ? [

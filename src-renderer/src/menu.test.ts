@@ -6,6 +6,8 @@ describe('menu commands', () => {
     expect(asMenuCommand({ command: 'project.new' })).toEqual({ command: 'project.new' });
     expect(asMenuCommand({ command: 'project.openRecent', dir: '/p' })).toEqual({ command: 'project.openRecent', dir: '/p' });
     expect(asMenuCommand({ command: 'project.openRecent' })).toBeUndefined();
+    expect(asMenuCommand({ command: 'project.saveAs' })).toEqual({ command: 'project.saveAs' });
+    expect(asMenuCommand({ command: 'help.shortcuts', extra: 1 })).toEqual({ command: 'help.shortcuts' });
     expect(asMenuCommand({ command: 'shell.exec' })).toBeUndefined();
     expect(asMenuCommand(null)).toBeUndefined();
   });

@@ -1,9 +1,15 @@
 /**
- * The desktop app's menu items that act on the window (File › New/Open/Recent project, View › Toggle
- * theme) arrive through the preload's `onMenuCommand`. The shape mirrors the MenuCommand the preload
+ * The desktop app's menu items that act on the window (File › New/Open/Recent project, Save As…, View › Toggle
+ * theme, Help › Keyboard Shortcuts) arrive through the preload's `onMenuCommand`. The shape mirrors the MenuCommand the preload
  * validates; the renderer cannot import it from src-main, so it checks the fields it uses.
  */
-export type MenuCommand = { command: 'project.new' } | { command: 'project.open' } | { command: 'project.openRecent'; dir: string } | { command: 'theme.toggle' };
+export type MenuCommand =
+  | { command: 'project.new' }
+  | { command: 'project.open' }
+  | { command: 'project.openRecent'; dir: string }
+  | { command: 'project.saveAs' }
+  | { command: 'theme.toggle' }
+  | { command: 'help.shortcuts' };
 
 interface MenuBridge {
   onMenuCommand?: (handler: (command: unknown) => void) => () => void;
@@ -15,7 +21,9 @@ export function asMenuCommand(v: unknown): MenuCommand | undefined {
   switch (c.command) {
     case 'project.new':
     case 'project.open':
+    case 'project.saveAs':
     case 'theme.toggle':
+    case 'help.shortcuts':
       return { command: c.command };
     case 'project.openRecent':
       return typeof c.dir === 'string' && c.dir ? { command: c.command, dir: c.dir } : undefined;
