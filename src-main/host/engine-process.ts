@@ -5,7 +5,9 @@
  * was running fails with a clear message and a fresh process is started.
  */
 import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RunTheory, StudioError, type StudioErrorShape } from '../../src-shared/contract';
 import { z } from 'zod';
 import { DatasetImportReply, DatasetPreviewReply, WorkerToHost, type DatasetFilesMessage, type EngineInfo, type HostToWorker } from './protocol';
@@ -31,11 +33,20 @@ export interface EngineChannel {
 
 export type EngineChannelFactory = () => EngineChannel;
 
+/**
+ * tsx's loader by absolute URL: a bare `--import tsx` would be resolved from the current directory, so the
+ * CLI run from a folder outside the app (`sparseland train --project ~/study`) could not start its engine.
+ */
+function tsxLoader(): string {
+  const require = createRequire(import.meta.url);
+  return pathToFileURL(path.join(path.dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
+}
+
 /** The engine as a Node child process running the TypeScript worker through tsx. */
 export function nodeEngineChannel(): EngineChannel {
   const worker = fileURLToPath(new URL('./engine-worker.ts', import.meta.url));
   const child = fork(worker, [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', tsxLoader()],
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env },
