@@ -6,6 +6,7 @@ import { registerDenoise } from './commands/denoise';
 import { registerExport } from './commands/export';
 import { registerInfo } from './commands/info';
 import { registerPursue } from './commands/pursue';
+import { registerReport } from './commands/report';
 import { registerTrain } from './commands/train';
 import { registerServe } from './commands/serve';
 import { registerTheory } from './commands/theory';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerDenoise(program);
   registerExport(program);
+  registerReport(program);
   registerTheory(program);
   registerBench(program);
   registerServe(program);

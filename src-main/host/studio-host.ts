@@ -15,7 +15,9 @@ import {
   type EventPayload,
   type Handlers,
   type DatasetSummary,
+  type DatasetUploadParams,
   type RunConfig,
+  type RunTheory,
   type RunSummary,
 } from '../../src-shared/contract';
 import { writeFileAtomic } from '../engine/io/fileio';
@@ -24,10 +26,15 @@ import { AVAILABLE_METHODS as availableMethods } from '../engine/learn/available
 import { METHOD_SPECS, ParamError, checkParams } from '../engine/learn/specs';
 import { EngineSupervisor, nodeEngineChannel, type EngineChannelFactory, type JobListener } from './engine-process';
 import { PathGuard } from './paths';
+import { exportRun, listRunExports } from './export/run-export';
 import { Project, copyTree } from './projects';
 import type { HostEventListener, StudioHost, StudioHostOptions } from './types';
 
 const MAX_RECENT = 10;
+/** The most datasets.upload takes in one call (Electron IPC; the WebSocket's frame limit is lower). */
+export const MAX_UPLOAD_BYTES = 2 * 2 ** 30;
+/** Several uploaded files become one image folder: these are the image formats the importer reads. */
+const UPLOAD_IMAGE_EXTENSIONS = /\.(png|jpe?g|jpe|tiff?|bmp|dib)$/i;
 
 export interface StudioHostInternals extends StudioHost {
   /** The engine supervisor (tests kill its process to check crash handling). */
@@ -146,6 +153,9 @@ export async function createStudioHost(options: StudioHostOptions, engineFactory
       },
       preview: (m) => {
         markRunning();
+        // Learning sessions say at which iteration they previewed; their atoms become a snapshot for the step slider.
+        const iteration = m.preview.iteration;
+        if (iteration !== undefined && m.preview.atoms.length) void chain(runId, () => p.writeSnapshot(runId, iteration, m.preview.atoms.map((a) => ({ layer: a.layer, images: a.images }))));
         emit('run.preview', { runId, ...m.preview });
       },
       phase: (m) => {
@@ -200,6 +210,9 @@ export async function createStudioHost(options: StudioHostOptions, engineFactory
     const p = requireProject();
     const config = rawConfig.data.kind === 'file' ? { ...rawConfig, data: { ...rawConfig.data, path: guard.check(rawConfig.data.path, 'data file') } } : rawConfig;
     if (!availableMethods.includes(config.method)) throw new StudioError('unavailable', `the learning method ${config.method} is not available in this build`, 'method');
+    const accepts = METHOD_SPECS.find((m) => m.method === config.method)?.data ?? [];
+    if (!accepts.includes(config.data.kind)) throw new StudioError('invalid-input', `${config.method} does not train on data of kind "${config.data.kind}"; it accepts ${accepts.join(', ')}`, 'data');
+    const dataset = config.data.kind === 'dataset' ? await p.datasetFiles(config.data.id, config.data.split) : undefined;
     try {
       checkParams(config.method, config.params);
     } catch (err) {
@@ -208,7 +221,7 @@ export async function createStudioHost(options: StudioHostOptions, engineFactory
     }
     const created = await p.createRun(config);
     emitStatus(created);
-    engine.learn(created.id, config, undefined, jobListener(p, created.id));
+    engine.learn(created.id, config, undefined, jobListener(p, created.id), dataset);
     return { runId: created.id };
   }
 
@@ -235,12 +248,16 @@ export async function createStudioHost(options: StudioHostOptions, engineFactory
         if (!['float32', 'float64', 'int32', 'int64', 'uint8'].includes(a.dtype)) throw new StudioError('invalid-input', `checkpoint array ${name} of run ${runId} has dtype ${a.dtype}, which no method writes`, runId);
       }
     }
+    const data = parsed.data.data;
+    const dataset = data.kind === 'dataset' ? await p.datasetFiles(data.id, data.split, `resuming session ${runId}`) : undefined;
+    // The iterations after the checkpoint are redone: their snapshots go, so the slider's history stays monotone.
+    await serial(runId, () => p.dropSnapshotsAfter(runId, checkpoint?.iteration ?? 0));
     const summary: RunSummary = { ...detail.summary, status: 'queued' };
     delete (summary as { finishedAt?: string }).finishedAt;
     delete (summary as { error?: unknown }).error;
     await p.writeStatus(summary);
     emitStatus(summary);
-    engine.learn(runId, parsed.data, checkpoint as Parameters<typeof engine.learn>[2], jobListener(p, runId));
+    engine.learn(runId, parsed.data, checkpoint as Parameters<typeof engine.learn>[2], jobListener(p, runId), dataset);
     return { runId };
   }
 
@@ -253,26 +270,94 @@ export async function createStudioHost(options: StudioHostOptions, engineFactory
     const p = requireProject();
     const source = guard.check(params.path, 'data file');
     const { id, staging } = await p.stageDataset();
+    return importStaged(p, id, staging, {
+      read: source,
+      source,
+      name: params.name ?? path.basename(source).replace(/\.[A-Za-z0-9]+$/, ''),
+      stored: params.stored,
+      array: params.array,
+      preprocessing: params.preprocessing,
+      copy:
+        params.stored === 'copy'
+          ? async () => {
+              await mkdir(path.join(staging, 'source'), { recursive: true });
+              await copyTree(source, path.join(staging, 'source', path.basename(source)));
+              return `source/${path.basename(source)}`;
+            }
+          : undefined,
+    });
+  }
+
+  /**
+   * datasets.upload: the files' contents are written into `source/` of the hidden folder of a new data set,
+   * then imported from there like a copied file (one file) or a copied folder of images (several). Names come
+   * checked by the contract (no folders); duplicates, hidden names and oversized uploads are refused here.
+   */
+  async function uploadDataset(params: DatasetUploadParams): Promise<DatasetSummary> {
+    const p = requireProject();
+    const seen = new Set<string>();
+    let total = 0;
+    for (const f of params.files) {
+      if (f.name.startsWith('.')) throw new StudioError('invalid-input', `cannot upload ${f.name}: file names starting with "." are hidden files; rename it`, f.name);
+      // Case-insensitive, as on the file systems of macOS and Windows, where the two would be one file.
+      const key = f.name.normalize('NFC').toLowerCase();
+      if (seen.has(key)) throw new StudioError('invalid-input', `the upload holds two files named ${f.name}; each file needs its own name`, f.name);
+      seen.add(key);
+      total += f.bytes.byteLength;
+    }
+    if (total > MAX_UPLOAD_BYTES) throw new StudioError('invalid-input', `the upload is ${(total / 2 ** 30).toFixed(2)} GiB; at most ${MAX_UPLOAD_BYTES / 2 ** 30} GiB can be uploaded at once (import large data from a path instead)`);
+    const several = params.files.length > 1;
+    if (several) {
+      const others = params.files.filter((f) => !UPLOAD_IMAGE_EXTENSIONS.test(f.name));
+      if (others.length) throw new StudioError('invalid-input', `several files are imported as one folder of images, but ${others.slice(0, 3).map((f) => f.name).join(', ')}${others.length > 3 ? ` and ${others.length - 3} more` : ''} ${others.length === 1 ? 'is' : 'are'} not an image (PNG, JPEG, TIFF, BMP); upload other formats one file at a time`);
+    }
+    const first = params.files[0]!;
+    const { id, staging } = await p.stageDataset();
+    const folder = path.join(staging, 'source');
     try {
-      const reply = await engine.datasetImport({ path: source, ...(params.array !== undefined ? { array: params.array } : {}), preprocessing: params.preprocessing, outDir: staging });
+      await mkdir(folder);
+      for (const f of params.files) await writeFileAtomic(path.join(folder, f.name), f.bytes);
+    } catch (err) {
+      await p.discardDataset(staging);
+      throw new StudioError('internal', `the uploaded files could not be stored in project ${p.name}: ${(err as Error).message}`);
+    }
+    return importStaged(p, id, staging, {
+      read: several ? folder : path.join(folder, first.name),
+      source: several ? `${params.files.length} uploaded images (${first.name}, …)` : first.name,
+      name: params.name ?? (several ? `${params.files.length} images` : first.name.replace(/\.[A-Za-z0-9]+$/, '')),
+      stored: 'copy',
+      array: params.array,
+      preprocessing: params.preprocessing,
+      copy: async () => (several ? 'source' : `source/${first.name}`),
+    });
+  }
+
+  /**
+   * The common end of datasets.import and datasets.upload: the engine reads `read` and writes the arrays into
+   * `staging`; the source is copied when asked; dataset.json is written and the folder renamed into place. Any
+   * failure removes the hidden folder, so a failed import leaves nothing in the project.
+   */
+  async function importStaged(
+    p: Project,
+    id: string,
+    staging: string,
+    o: { read: string; source: string; name: string; stored: 'reference' | 'copy'; array?: string | undefined; preprocessing: DatasetSummary['preprocessing']; copy: (() => Promise<string>) | undefined },
+  ): Promise<DatasetSummary> {
+    try {
+      const reply = await engine.datasetImport({ path: o.read, ...(o.array !== undefined ? { array: o.array } : {}), preprocessing: o.preprocessing, outDir: staging });
       const rel = (f: string) => `datasets/${id}/${f}`;
-      let copyPath: string | undefined;
-      if (params.stored === 'copy') {
-        await mkdir(path.join(staging, 'source'), { recursive: true });
-        await copyTree(source, path.join(staging, 'source', path.basename(source)));
-        copyPath = rel(`source/${path.basename(source)}`);
-      }
+      const copyPath = o.copy ? rel(await o.copy()) : undefined;
       const summary: DatasetSummary = {
         id,
-        name: params.name ?? path.basename(source).replace(/\.[A-Za-z0-9]+$/, ''),
+        name: o.name,
         format: reply.format,
-        source,
-        stored: params.stored,
+        source: o.source,
+        stored: o.stored,
         ...(copyPath ? { copyPath } : {}),
         ...(reply.array !== undefined ? { array: reply.array } : {}),
         sourceDtype: reply.sourceDtype,
         sourceShape: reply.sourceShape,
-        preprocessing: params.preprocessing,
+        preprocessing: o.preprocessing,
         stats: reply.stats,
         createdAt: new Date().toISOString(),
         files: {
@@ -289,6 +374,15 @@ export async function createStudioHost(options: StudioHostOptions, engineFactory
       await p.discardDataset(staging);
       throw err;
     }
+  }
+
+  /** runs.theory: the run's saved dictionaries (and codes) against the coherence bounds, computed in the engine. */
+  async function runTheory(runId: string): Promise<RunTheory> {
+    const p = requireProject();
+    const detail = await p.readRun(runId);
+    const config = detail.config;
+    if (!('pursuit' in config) && !('method' in config)) throw new StudioError('invalid-input', `run ${runId} is a phase-transition run, and a phase-transition run has no dictionaries`, runId);
+    return engine.runTheory({ runId, dir: p.runDir(runId), config });
   }
 
   const defaultDir = () => guard.allowedRoots?.[0] ?? homedir();
@@ -323,7 +417,24 @@ export async function createStudioHost(options: StudioHostOptions, engineFactory
       const current = live.get(runId);
       return current && engine.isRunning(runId) ? { ...detail, summary: current } : detail;
     },
-    'runs.preview': async ({ runId }) => requireProject().readPreview(runId),
+    'runs.preview': async ({ runId }) => {
+      const p = requireProject();
+      p.runDir(runId);
+      // After the run's pending writes, as runs.previewAt: its latest snapshot is never read while being replaced.
+      return serial(runId, () => p.readPreview(runId));
+    },
+    'runs.snapshots': async ({ runId }) => {
+      const p = requireProject();
+      p.runDir(runId);
+      return { iterations: await serial(runId, () => p.listSnapshots(runId)) };
+    },
+    'runs.previewAt': async ({ runId, iteration }) => {
+      const p = requireProject();
+      p.runDir(runId);
+      // After the run's pending writes: a snapshot being thinned out is not read half-way.
+      return serial(runId, () => p.readPreviewAt(runId, iteration));
+    },
+    'runs.theory': async ({ runId }) => runTheory(runId),
     'runs.update': async ({ runId, name, notes, tags }) => {
       const p = requireProject();
       p.runDir(runId);
@@ -361,6 +472,9 @@ export async function createStudioHost(options: StudioHostOptions, engineFactory
       emit('project.changed', await p.summary());
       return summary;
     },
+    'runs.exports': async ({ runId }) => listRunExports(requireProject(), runId),
+    // Reads and zips on the host with async I/O, bounded at 1 GiB; the ONNX bytes are serialised, never run, here.
+    'runs.export': async ({ runId, format, array }) => exportRun(requireProject(), { runId, format, array }),
     'projects.saveAs': async ({ dir, name }) => {
       const p = requireProject();
       const target = guard.check(dir, 'project folder');
@@ -370,6 +484,7 @@ export async function createStudioHost(options: StudioHostOptions, engineFactory
       return activate(await Project.open(await p.copyTo(target, name)));
     },
     'datasets.import': async (params) => importDataset(params),
+    'datasets.upload': async (params) => uploadDataset(params),
     'datasets.list': async () => requireProject().datasets(),
     'datasets.preview': async ({ id }) => {
       const p = requireProject();

@@ -2,28 +2,45 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { Project } from '../../host/projects';
 import { deserializeTrainingState, writeOnnxFile } from '../../engine/learn/unrolled';
+import { writeFileAtomic } from '../../engine/io/fileio';
+import { exportRun, listRunExports, UNROLLED_PREPROCESSING } from '../../host/export/run-export';
 import { CliError, printJson } from '../output';
 
 export function registerExport(program: Command): void {
   program
     .command('export')
-    .description('export a trained unrolled network of a project as a standalone ONNX model (weights inside)')
+    .description('export a run of a project: its arrays as one .npz, or a trained unrolled network as a standalone ONNX model (weights inside)')
     .requiredOption('--project <dir>', 'the project folder')
-    .requiredOption('--run <id>', 'an unrolled-supervised session of the project')
-    .requiredOption('--onnx <file>', 'where to write the model')
+    .requiredOption('--run <id>', 'a run of the project (for --onnx: an unrolled-supervised session)')
+    .option('--onnx <file>', 'where to write the model')
+    .option('--npz <file>', 'where to write every array of the run (runs/<id>/*.npy) as one .npz')
     .option('--batch <n>', 'static batch size of the `images` input', '1')
     .option('--json', 'machine-readable output')
-    .action(async (o: { project: string; run: string; onnx: string; batch: string; json?: boolean }) => {
-      const project = await Project.open(path.resolve(o.project));
-      const checkpoint = await project.readCheckpoint(o.run);
-      const bytes = checkpoint?.saved.tensors.training_state;
-      if (!bytes || bytes.dtype !== 'uint8') throw new CliError(`run ${o.run} has no trained network to export (only unrolled-supervised sessions do, once they have a checkpoint)`);
-      const state = deserializeTrainingState(bytes.data as Uint8Array);
+    .action(async (o: { project: string; run: string; onnx?: string; npz?: string; batch: string; json?: boolean }) => {
+      if (!o.onnx && !o.npz) throw new CliError("say what to export: --onnx <file> (a trained unrolled network) and/or --npz <file> (the run's arrays)");
       const batchSize = Number(o.batch);
       if (!Number.isInteger(batchSize) || batchSize < 1) throw new CliError(`--batch: "${o.batch}" is not a positive integer`);
-      await writeOnnxFile(o.onnx, state.model, state.params, { batchSize, preprocessing: 'x/255, then (x − 0.1307)/0.3081' });
-      const report = { run: o.run, model: state.model.name, step: state.step, onnx: o.onnx, inputs: { images: [batchSize, state.model.input.channels, state.model.input.height, state.model.input.width] }, outputs: ['logits', 'gamma_K'] };
+      const project = await Project.open(path.resolve(o.project));
+      const report: Record<string, unknown> = { run: o.run };
+      const lines: string[] = [];
+      if (o.npz) {
+        const file = await exportRun(project, { runId: o.run, format: 'npz' });
+        await writeFileAtomic(o.npz, file.bytes);
+        const arrays = (await listRunExports(project, o.run)).arrays;
+        Object.assign(report, { npz: o.npz, arrays });
+        lines.push(`${arrays.length} arrays of run ${o.run} written to ${o.npz}: ${arrays.map((a) => a.name).join(', ')}`);
+      }
+      if (o.onnx) {
+        const checkpoint = await project.readCheckpoint(o.run);
+        const bytes = checkpoint?.saved.tensors.training_state;
+        if (!bytes || bytes.dtype !== 'uint8') throw new CliError(`run ${o.run} has no trained network to export (only unrolled-supervised sessions do, once they have a checkpoint)`);
+        const state = deserializeTrainingState(bytes.data as Uint8Array);
+        await writeOnnxFile(o.onnx, state.model, state.params, { batchSize, preprocessing: UNROLLED_PREPROCESSING });
+        const images = [batchSize, state.model.input.channels, state.model.input.height, state.model.input.width];
+        Object.assign(report, { model: state.model.name, step: state.step, onnx: o.onnx, inputs: { images }, outputs: ['logits', 'gamma_K'] });
+        lines.push(`${state.model.name} (step ${state.step}) written to ${o.onnx}: input images [${images.join(', ')}], outputs logits and gamma_K`);
+      }
       if (o.json) return printJson(report);
-      console.log(`${state.model.name} (step ${state.step}) written to ${o.onnx}: input images [${report.inputs.images.join(', ')}], outputs logits and gamma_K`);
+      for (const line of lines) console.log(line);
     });
 }
