@@ -22,10 +22,13 @@ const align8 = (n: number) => (n + 7) & ~7;
 export function encodeFrame(message: unknown): Uint8Array {
   const blobs: TypedArray[] = [];
   let offset = 0;
-  const header = JSON.stringify(message, (_key, value: unknown) => {
-    const type = typeNameOf(value);
+  const header = JSON.stringify(message, function (this: Record<string, unknown>, key, value: unknown) {
+    // The holder's own value, not `value`: JSON.stringify has already called toJSON by now, which turns a
+    // Node Buffer (a Uint8Array) into {type: 'Buffer', data: [...]}.
+    const raw = this[key];
+    const type = typeNameOf(raw);
     if (!type) return value;
-    const arr = value as TypedArray;
+    const arr = raw as TypedArray;
     offset = align8(offset);
     const entry = { $tensor: blobs.length, type, offset, length: arr.length };
     blobs.push(arr);

@@ -142,6 +142,20 @@ describe('file contents in the contract (uploads and exports)', () => {
     expect(params.preprocessing).toEqual([]);
   });
 
+  it('carries a Node Buffer (a Uint8Array with its own toJSON) as bytes, not as JSON numbers', () => {
+    // What Node's Buffer does (this layer has no Node types): a Uint8Array whose toJSON makes numbers of it.
+    class BufferLike extends Uint8Array {
+      toJSON() {
+        return { type: 'Buffer', data: [...this] };
+      }
+    }
+    const buffer = BufferLike.from([0x08, 0x07, 0x12, 0x00, 0xff]);
+    const frame = encodeFrame({ kind: 'response', id: 2, ok: true, result: { name: 'net.onnx', mediaType: 'application/octet-stream', bytes: buffer } });
+    const back = decodeFrame(frame) as { result: { bytes: unknown } };
+    expect(back.result.bytes).toBeInstanceOf(Uint8Array);
+    expect([...(back.result.bytes as Uint8Array)]).toEqual([...buffer]);
+  });
+
   it.each([
     ['a name with a folder', 'sub/a.png'],
     ['a Windows path', 'C:\\data\\a.png'],
