@@ -202,7 +202,7 @@ test('d. exports a chart as PNG, SVG and CSV', async () => {
   for (const s of SESSIONS) expect(csv[0]).toContain(s.name);
 });
 
-test('e. exports the run's arrays (the learned dictionary among them) as .npz and .npy, and a Markdown report with its figures', async ({ server }) => {
+test('e. exports the run’s arrays (the learned dictionary among them) as .npz and .npy, and a Markdown report with its figures', async ({ server }) => {
   await page.getByTestId('view-tab-learn').click();
   const run = page.locator('[data-testid="run-list-item"]').filter({ hasText: SESSIONS[0]!.name });
   await run.click();
