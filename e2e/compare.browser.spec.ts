@@ -10,11 +10,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
+import { sharePageAcrossSteps } from './support/shared-page';
 import { expect, repoRoot, test } from './support/server';
-import { downloadFrom, expectDrawn, openWorkbench, watchPageErrors } from './support/workbench';
+import { downloadFrom, expectDrawn, openWorkbench } from './support/workbench';
 
 test.use({ serverFor: 'compare' });
 test.describe.configure({ mode: 'serial' });
+sharePageAcrossSteps(test, (p) => {
+  page = p;
+});
 
 const SESSION_TIMEOUT = 45_000;
 /** Two sessions that differ in the number of atoms only (and their names). */
@@ -24,27 +28,6 @@ const SESSIONS = [
 ];
 
 let page: Page;
-let pageErrors: string[];
-
-test.beforeAll(async ({ browser }, testInfo) => {
-  const { viewport, colorScheme } = testInfo.project.use;
-  const context = await browser.newContext({ viewport: viewport ?? { width: 1400, height: 1000 }, colorScheme: colorScheme ?? 'light', acceptDownloads: true });
-  page = await context.newPage();
-  pageErrors = watchPageErrors(page);
-});
-
-test.afterEach(async ({}, testInfo) => {
-  if (testInfo.status !== testInfo.expectedStatus && page && !page.isClosed()) {
-    const shot = testInfo.outputPath('page-on-failure-full-page.png');
-    await page.screenshot({ path: shot, fullPage: true });
-    await testInfo.attach('page-on-failure-full-page.png', { path: shot, contentType: 'image/png' });
-  }
-  expect(pageErrors, 'no uncaught errors or console errors in the page').toEqual([]);
-});
-
-test.afterAll(async () => {
-  await page?.context().close();
-});
 
 const rows = () => page.getByTestId('compare-row');
 const row = (name: string) => rows().filter({ has: page.getByTestId('compare-cell-name').getByText(name, { exact: true }) });

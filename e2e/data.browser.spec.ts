@@ -13,11 +13,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { writeDataFixtures, type DataFixture } from './support/data-files';
+import { sharePageAcrossSteps } from './support/shared-page';
 import { expect, repoRoot, test } from './support/server';
-import { expectDrawn, fileBrowser, fileBrowserEntry, goToRoot, openWorkbench, takeExpectedError, watchPageErrors } from './support/workbench';
+import { expectDrawn, fileBrowser, fileBrowserEntry, goToRoot, openWorkbench, takeExpectedError } from './support/workbench';
 
 test.use({ serverFor: 'data' });
 test.describe.configure({ mode: 'serial' });
+sharePageAcrossSteps(test, (p, errors) => {
+  page = p;
+  pageErrors = errors;
+});
 
 let page: Page;
 let pageErrors: string[];
@@ -25,27 +30,10 @@ let dataDir: string;
 let fixtures: DataFixture[] = [];
 let files: ReturnType<typeof writeDataFixtures>;
 
-test.beforeAll(async ({ browser, server }, testInfo) => {
+test.beforeAll(async ({ server }) => {
   dataDir = path.join(server.tmp, 'data');
   files = writeDataFixtures(dataDir);
   fixtures = files.fixtures;
-  const { viewport, colorScheme } = testInfo.project.use;
-  const context = await browser.newContext({ viewport: viewport ?? { width: 1400, height: 1000 }, colorScheme: colorScheme ?? 'light' });
-  page = await context.newPage();
-  pageErrors = watchPageErrors(page);
-});
-
-test.afterEach(async ({}, testInfo) => {
-  if (testInfo.status !== testInfo.expectedStatus && page && !page.isClosed()) {
-    const shot = testInfo.outputPath('page-on-failure-full-page.png');
-    await page.screenshot({ path: shot, fullPage: true });
-    await testInfo.attach('page-on-failure-full-page.png', { path: shot, contentType: 'image/png' });
-  }
-  expect(pageErrors, 'no uncaught errors or console errors in the page').toEqual([]);
-});
-
-test.afterAll(async () => {
-  await page?.context().close();
 });
 
 const dialog = () => page.getByTestId('data-import-dialog');

@@ -8,11 +8,15 @@
  */
 import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
+import { sharePageAcrossSteps } from './support/shared-page';
 import { expect, test } from './support/server';
-import { canvasStats, expectDrawn, openWorkbench, watchPageErrors } from './support/workbench';
+import { canvasStats, expectDrawn, openWorkbench } from './support/workbench';
 
 test.use({ serverFor: 'learn' });
 test.describe.configure({ mode: 'serial' });
+sharePageAcrossSteps(test, (p) => {
+  page = p;
+});
 
 /** A small session takes a few seconds; allow for a slow, busy machine. */
 const SESSION_TIMEOUT = 45_000;
@@ -33,32 +37,11 @@ const QUICK_PARAMS: Record<string, Record<string, string>> = {
 };
 
 let page: Page;
-let pageErrors: string[];
 /** Set when the engine offers no learning method: the session steps are skipped. */
 let noMethods = false;
 let method = '';
 let sessionId = '';
 let livePoints = 0;
-
-test.beforeAll(async ({ browser }, testInfo) => {
-  const { viewport, colorScheme } = testInfo.project.use;
-  const context = await browser.newContext({ viewport: viewport ?? { width: 1400, height: 1000 }, colorScheme: colorScheme ?? 'light' });
-  page = await context.newPage();
-  pageErrors = watchPageErrors(page);
-});
-
-test.afterEach(async ({}, testInfo) => {
-  if (testInfo.status !== testInfo.expectedStatus && page && !page.isClosed()) {
-    const shot = testInfo.outputPath('page-on-failure-full-page.png');
-    await page.screenshot({ path: shot, fullPage: true });
-    await testInfo.attach('page-on-failure-full-page.png', { path: shot, contentType: 'image/png' });
-  }
-  expect(pageErrors, 'no uncaught errors or console errors in the page').toEqual([]);
-});
-
-test.afterAll(async () => {
-  await page?.context().close();
-});
 
 const status = () => page.getByTestId('learn-status');
 const progressText = () => page.getByTestId('learn-progress-text');

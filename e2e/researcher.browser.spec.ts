@@ -15,11 +15,15 @@ import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { gzipSync, unzipSync } from 'fflate';
 import * as ort from 'onnxruntime-node';
+import { sharePageAcrossSteps } from './support/shared-page';
 import { expect, test } from './support/server';
-import { csvLines, downloadFrom, expectDrawn, fileBrowser, fileBrowserEntry, goToRoot, openWorkbench, watchPageErrors } from './support/workbench';
+import { csvLines, downloadFrom, expectDrawn, fileBrowser, fileBrowserEntry, goToRoot, openWorkbench } from './support/workbench';
 
 test.use({ serverFor: 'researcher' });
 test.describe.configure({ mode: 'serial' });
+sharePageAcrossSteps(test, (p) => {
+  page = p;
+});
 
 const SESSION_TIMEOUT = 60_000;
 const SESSIONS = [
@@ -28,7 +32,6 @@ const SESSIONS = [
 ];
 
 let page: Page;
-let pageErrors: string[];
 let projectDir = '';
 let dataDir = '';
 let datasetId = '';
@@ -70,27 +73,11 @@ function npyHeader(bytes: Uint8Array): { descr: string; shape: number[] } {
   return { descr, shape };
 }
 
-test.beforeAll(async ({ browser, server }) => {
+test.beforeAll(async ({ server }) => {
   dataDir = path.join(server.tmp, 'data');
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(path.join(dataDir, 'strokes.idx3.gz'), strokesIdxGz());
   projectDir = path.join(server.tmp, 'study');
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, colorScheme: 'light', acceptDownloads: true });
-  page = await context.newPage();
-  pageErrors = watchPageErrors(page);
-});
-
-test.afterEach(async ({}, testInfo) => {
-  if (testInfo.status !== testInfo.expectedStatus && page && !page.isClosed()) {
-    const shot = testInfo.outputPath('page-on-failure-full-page.png');
-    await page.screenshot({ path: shot, fullPage: true });
-    await testInfo.attach('page-on-failure-full-page.png', { path: shot, contentType: 'image/png' });
-  }
-  expect(pageErrors, 'no uncaught errors or console errors in the page').toEqual([]);
-});
-
-test.afterAll(async () => {
-  await page?.context().close();
 });
 
 async function createProject(name: string, dir: string): Promise<void> {

@@ -10,34 +10,23 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { unzipSync } from 'fflate';
+import { sharePageAcrossSteps } from './support/shared-page';
 import { expect, test } from './support/server';
-import { currentRunItem, downloadFrom, fileBrowser, openWorkbench, watchPageErrors } from './support/workbench';
+import { currentRunItem, downloadFrom, fileBrowser, openWorkbench } from './support/workbench';
 
 test.use({ serverFor: 'runs' });
 test.describe.configure({ mode: 'serial' });
+sharePageAcrossSteps(test, (p) => {
+  page = p;
+});
 
 const RUN_TIMEOUT = 60_000;
 
 let page: Page;
-let pageErrors: string[];
 let projectDir: string;
 let copyDir = '';
 let firstId = '';
 let secondId = '';
-
-test.beforeAll(async ({ browser }) => {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, colorScheme: 'light', acceptDownloads: true });
-  page = await context.newPage();
-  pageErrors = watchPageErrors(page);
-});
-
-test.afterEach(() => {
-  expect(pageErrors, 'no uncaught errors or console errors in the page').toEqual([]);
-});
-
-test.afterAll(async () => {
-  await page?.context().close();
-});
 
 const runItems = () => page.getByTestId('run-list-item');
 const item = (id: string) => page.locator(`[data-testid="run-list-item"][data-run-id="${id}"]`);

@@ -10,11 +10,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
+import { sharePageAcrossSteps } from './support/shared-page';
 import { expect, repoRoot, test } from './support/server';
-import { csvLines, downloadFrom, expectDrawn, openWorkbench, watchPageErrors } from './support/workbench';
+import { csvLines, downloadFrom, expectDrawn, openWorkbench } from './support/workbench';
 
 test.use({ serverFor: 'theory' });
 test.describe.configure({ mode: 'serial' });
+sharePageAcrossSteps(test, (p) => {
+  page = p;
+});
 
 /** An analysis takes a second or two; a small phase grid a few seconds. Allow for a slow, busy machine. */
 const ANALYZE_TIMEOUT = 60_000;
@@ -23,28 +27,7 @@ const ALL_PURSUITS = ['omp', 'bp', 'layered-thr', 'layered-bp', 'ml-fista'] as c
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 let page: Page;
-let pageErrors: string[];
 let smallRunId = '';
-
-test.beforeAll(async ({ browser }, testInfo) => {
-  const { viewport, colorScheme } = testInfo.project.use;
-  const context = await browser.newContext({ viewport: viewport ?? { width: 1400, height: 1000 }, colorScheme: colorScheme ?? 'light', acceptDownloads: true });
-  page = await context.newPage();
-  pageErrors = watchPageErrors(page);
-});
-
-test.afterEach(async ({}, testInfo) => {
-  if (testInfo.status !== testInfo.expectedStatus && page && !page.isClosed()) {
-    const shot = testInfo.outputPath('page-on-failure-full-page.png');
-    await page.screenshot({ path: shot, fullPage: true });
-    await testInfo.attach('page-on-failure-full-page.png', { path: shot, contentType: 'image/png' });
-  }
-  expect(pageErrors, 'no uncaught errors or console errors in the page').toEqual([]);
-});
-
-test.afterAll(async () => {
-  await page?.context().close();
-});
 
 const verdicts = () => page.getByTestId('theory-verdict');
 const phaseStatus = () => page.getByTestId('phase-status');

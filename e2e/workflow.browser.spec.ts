@@ -11,11 +11,16 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
+import { sharePageAcrossSteps } from './support/shared-page';
 import { expect, repoRoot, test } from './support/server';
-import { currentRunItem, expectDrawn, fileBrowser, fileBrowserEntry, goToRoot, openWorkbench, takeExpectedError, watchPageErrors } from './support/workbench';
+import { currentRunItem, expectDrawn, fileBrowser, fileBrowserEntry, goToRoot, openWorkbench, takeExpectedError } from './support/workbench';
 
 test.use({ serverFor: 'workflow' });
 test.describe.configure({ mode: 'serial' });
+sharePageAcrossSteps(test, (p, errors) => {
+  page = p;
+  pageErrors = errors;
+});
 
 /** A run of the default form (64×64 synthetic, 2 layers, ML-FISTA × 100) takes about a second; allow for a slow, busy machine. */
 const RUN_TIMEOUT = 60_000;
@@ -26,27 +31,6 @@ let projectDir: string;
 /** Objective points the first run showed live, to compare with what is shown again from disk. */
 let firstRunPoints = 0;
 let firstRunId = '';
-
-test.beforeAll(async ({ browser }, testInfo) => {
-  const { viewport, colorScheme } = testInfo.project.use;
-  const context = await browser.newContext({ viewport: viewport ?? { width: 1400, height: 1000 }, colorScheme: colorScheme ?? 'light' });
-  page = await context.newPage();
-  pageErrors = watchPageErrors(page);
-});
-
-test.afterEach(async ({}, testInfo) => {
-  // Playwright's own failure screenshot shows the viewport; the whole (long) page says more.
-  if (testInfo.status !== testInfo.expectedStatus && page && !page.isClosed()) {
-    const shot = testInfo.outputPath('page-on-failure-full-page.png');
-    await page.screenshot({ path: shot, fullPage: true });
-    await testInfo.attach('page-on-failure-full-page.png', { path: shot, contentType: 'image/png' });
-  }
-  expect(pageErrors, 'no uncaught errors or console errors in the page').toEqual([]);
-});
-
-test.afterAll(async () => {
-  await page?.context().close();
-});
 
 const status = () => page.getByTestId('run-status');
 const progress = () => page.getByTestId('run-progress');

@@ -220,7 +220,7 @@ describe('datasets store: dropped files', () => {
 
   it('refuses a drop too large to upload before reading it, and names the file', async () => {
     const { fake, store } = await opened([], { 'datasets.upload': () => dataset('u') });
-    const big = { ...file('huge.npy'), size: 100 * 1024 * 1024 };
+    const big = { ...file('huge.npy'), size: 600 * 1024 * 1024 };
     const [o] = await store.importDropped([big]);
     expect(o).toMatchObject({ name: 'huge.npy', ok: false });
     expect(o!.message).toMatch(/more than a browser may upload/);
