@@ -256,7 +256,8 @@ describe('datasets.upload', () => {
     const before = folders();
     const err = (await call('datasets.upload', { files: [{ name: 'broken.png', bytes: new TextEncoder().encode('\x89PNG\r\n\x1a\n but not really') }] }).catch((e: unknown) => e)) as Error & { code: string };
     expect(err.code).toBe('invalid-input');
-    expect(err.message).toMatch(/broken\.png/);
+    expect(err.message).toMatch(/^broken\.png: /);
+    expect(err.message, 'the message names the dropped file, not where the project kept it').not.toMatch(/\.import-|source\//);
     await expect(call('datasets.upload', { files: [{ name: 'a.png', bytes: png(1) }, { name: 'A.PNG', bytes: png(2) }] })).rejects.toMatchObject({ code: 'invalid-input', message: expect.stringMatching(/two files named A\.PNG/) });
     await expect(call('datasets.upload', { files: [{ name: 'a.png', bytes: png(1) }, { name: 'x.npy', bytes: serializeNpy({ dtype: 'float32', shape: [2], data: new Float32Array(2) }) }] })).rejects.toMatchObject({
       code: 'invalid-input',

@@ -321,6 +321,8 @@ export async function createStudioHost(options: StudioHostOptions, engineFactory
       await p.discardDataset(staging);
       throw new StudioError('internal', `the uploaded files could not be stored in project ${p.name}: ${(err as Error).message}`);
     }
+    // The user knows the files by the names they dropped, not by where the project keeps them for a moment.
+    const asDropped = (text: string) => text.split(`${folder}${path.sep}`).join('').split(folder).join('the uploaded images');
     return importStaged(p, id, staging, {
       read: several ? folder : path.join(folder, first.name),
       source: several ? `${params.files.length} uploaded images (${first.name}, …)` : first.name,
@@ -329,6 +331,9 @@ export async function createStudioHost(options: StudioHostOptions, engineFactory
       array: params.array,
       preprocessing: params.preprocessing,
       copy: async () => (several ? 'source' : `source/${first.name}`),
+    }).catch((err: unknown) => {
+      if (err instanceof StudioError) throw new StudioError(err.code, asDropped(err.message), err.where === undefined ? undefined : asDropped(err.where));
+      throw err;
     });
   }
 
@@ -474,7 +479,7 @@ export async function createStudioHost(options: StudioHostOptions, engineFactory
     },
     'runs.exports': async ({ runId }) => listRunExports(requireProject(), runId),
     // Reads and zips on the host with async I/O, bounded at 1 GiB; the ONNX bytes are serialised, never run, here.
-    'runs.export': async ({ runId, format, array }) => exportRun(requireProject(), { runId, format, array }),
+    'runs.export': async ({ runId, format, array }) => exportRun(requireProject(), { runId, format, array }, engine),
     'projects.saveAs': async ({ dir, name }) => {
       const p = requireProject();
       const target = guard.check(dir, 'project folder');
