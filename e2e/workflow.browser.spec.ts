@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { sharePageAcrossSteps } from './support/shared-page';
 import { expect, repoRoot, test } from './support/server';
-import { currentRunItem, expectDrawn, fileBrowser, fileBrowserEntry, goToRoot, openWorkbench, takeExpectedError } from './support/workbench';
+import { csvLines, currentRunItem, downloadFrom, expectDrawn, fileBrowser, fileBrowserEntry, goToRoot, openWorkbench, takeExpectedError } from './support/workbench';
 
 test.use({ serverFor: 'workflow' });
 test.describe.configure({ mode: 'serial' });
@@ -165,6 +165,14 @@ test('b. runs the default synthetic 2-layer ML-FISTA to the end: progress, statu
   await expect(page.getByTestId('atoms-layer-1')).toHaveAttribute('data-atom-size', '6x6');
   await expect(page.getByTestId('atoms-layer-2')).toHaveAttribute('data-count', '16');
   firstRunPoints = await attrNumber('objective-chart', 'data-points');
+
+  // The objective curve leaves as vector graphics and as data, one CSV row per point drawn.
+  const card = page.getByTestId('objective-chart-card');
+  const svg = await downloadFrom(page, card.getByTestId('export-svg'));
+  expect(svg.name).toBe(`${firstRunId}-objective.svg`);
+  expect(svg.bytes.toString('utf8')).toMatch(/<svg[\s>][\s\S]*<path/);
+  const csv = csvLines((await downloadFrom(page, card.getByTestId('export-csv'))).bytes);
+  expect(csv.length - 1).toBe(firstRunPoints);
 
   await expect(runItems()).toHaveCount(1);
   await expect(runItems().first()).toHaveAttribute('data-status', 'finished');
