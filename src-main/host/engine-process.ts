@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RunTheory, StudioError, type StudioErrorShape } from '../../src-shared/contract';
 import { z } from 'zod';
-import { DatasetImportReply, DatasetPreviewReply, WorkerToHost, type DatasetFilesMessage, type EngineInfo, type HostToWorker } from './protocol';
+import { DatasetImportReply, DatasetPreviewReply, PursuitExportReply, WorkerToHost, type DatasetFilesMessage, type EngineInfo, type HostToWorker } from './protocol';
 
 function parseReply<T>(schema: z.ZodType<T>, reply: unknown, what: string): T {
   const r = schema.safeParse(reply);
@@ -140,6 +140,11 @@ export class EngineSupervisor {
   /** The theory of a run's saved dictionaries and codes, computed in the engine process (it reads the run folder). */
   async runTheory(params: Omit<Extract<HostToWorker, { type: 'run-theory' }>, 'type' | 'requestId'>): Promise<RunTheory> {
     return parseReply(RunTheory, await this.request({ type: 'run-theory', ...params }), 'run-theory');
+  }
+
+  /** A run's pursuit with its saved dictionaries as ONNX bytes, built in the engine process (it reads the run folder). */
+  async exportPursuitOnnx(params: Omit<Extract<HostToWorker, { type: 'export-pursuit-onnx' }>, 'type' | 'requestId'>): Promise<PursuitExportReply> {
+    return parseReply(PursuitExportReply, await this.request({ type: 'export-pursuit-onnx', ...params }), 'export-pursuit-onnx');
   }
 
   async datasetPreview(file: string, count?: number): Promise<DatasetPreviewReply> {

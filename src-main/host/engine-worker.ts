@@ -285,6 +285,17 @@ port.listen((raw) => {
         })(),
       );
       break;
+    // Seconds at most (the iterations are capped); not queued behind a long learning session.
+    case 'export-pursuit-onnx':
+      answer(
+        msg.requestId,
+        (async () => {
+          const { exportPursuitFromFolder } = await import('../engine/pursuit/export-onnx');
+          const r = await exportPursuitFromFolder(runtimeFor(undefined), msg.dir, msg.spec);
+          return { bytes: r.bytes, iterations: r.iterations, capped: r.capped, stepSizes: r.stepSizes };
+        })(),
+      );
+      break;
     case 'info':
       void probeProviders().then(
         (probe) => {

@@ -3,7 +3,7 @@
  * serialisation, Electron's structured clone); both sides validate what they receive.
  */
 import { z } from 'zod';
-import { DataFormat, DataInfo, DatasetStats, Float32Tensor, Id, LearnConfig, PhaseConfig, PhaseResult, PreprocessStep, ProviderName, RunConfig, StudioErrorShape, TheoryAnalyzeParams } from '../../src-shared/contract';
+import { DataFormat, DataInfo, DatasetStats, Float32Tensor, Id, LearnConfig, PhaseConfig, PhaseResult, PreprocessStep, ProviderName, PursuitAlgorithm, RunConfig, StudioErrorShape, TheoryAnalyzeParams, ThresholdKind } from '../../src-shared/contract';
 
 export const JobProgressMessage = z.object({
   iteration: z.number().int().nonnegative(),
@@ -40,6 +40,22 @@ export const LayerReportMessage = z.object({ layer: z.number().int().positive(),
 export const DatasetFilesMessage = z.object({ id: Id, name: z.string(), data: z.string(), labels: z.string().optional() });
 export type DatasetFilesMessage = z.infer<typeof DatasetFilesMessage>;
 
+/** What `export-pursuit-onnx` builds (engine/pursuit/export-onnx.ts PursuitExportSpec). */
+export const PursuitExportSpecMessage = z.object({
+  runId: Id,
+  source: z.string(),
+  algorithm: z.union([PursuitAlgorithm, z.literal('projection-fista')]),
+  lambdas: z.array(z.number().nonnegative().finite()).min(1).max(8),
+  /** Left out: the learner's own count (projection-fista). */
+  iterations: z.number().int().nonnegative().optional(),
+  threshold: ThresholdKind.optional(),
+  restart: z.boolean().optional(),
+  layers: z.array(z.object({ stride: z.number().int().positive(), pad: z.number().int().nonnegative() })).min(1).max(8),
+  signalShape: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]),
+  metadata: z.record(z.string(), z.string()).optional(),
+});
+export type PursuitExportSpecMessage = z.infer<typeof PursuitExportSpecMessage>;
+
 export const HostToWorker = z.discriminatedUnion('type', [
   z.object({ type: z.literal('start'), jobId: Id, config: RunConfig }),
   z.object({
@@ -67,6 +83,12 @@ export const HostToWorker = z.discriminatedUnion('type', [
    * coherence bounds; the reply is a RunTheory.
    */
   z.object({ type: z.literal('run-theory'), requestId: z.number().int(), runId: Id, dir: z.string(), config: z.union([RunConfig, LearnConfig]) }),
+  /**
+   * A run's pursuit with its saved dictionaries (W<k>.npy in `dir`) as a standalone ONNX model: the engine
+   * computes the step sizes and builds the graph (ONNX Runtime never enters the host); the reply is a
+   * PursuitExportReply.
+   */
+  z.object({ type: z.literal('export-pursuit-onnx'), requestId: z.number().int(), dir: z.string(), spec: PursuitExportSpecMessage }),
   /** Thumbnails of a stored data set's data.npy; the reply is a DatasetPreviewReply. */
   z.object({ type: z.literal('dataset-preview'), requestId: z.number().int(), file: z.string(), count: z.number().int().min(1).max(64).optional() }),
 ]);
@@ -109,6 +131,10 @@ export const DatasetImportReply = z.object({
   files: z.object({ data: z.literal('data.npy'), test: z.literal('test.npy').optional(), labels: z.literal('labels.npy').optional(), testLabels: z.literal('test_labels.npy').optional() }),
 });
 export type DatasetImportReply = z.infer<typeof DatasetImportReply>;
+
+/** The ONNX model's bytes and what was unrolled (iterations, and whether the run's count was capped). */
+export const PursuitExportReply = z.object({ bytes: z.instanceof(Uint8Array), iterations: z.number().int().nonnegative(), capped: z.boolean(), stepSizes: z.array(z.number()) });
+export type PursuitExportReply = z.infer<typeof PursuitExportReply>;
 
 /** Gray thumbnails [n, h, w] scaled to [0, 1]. */
 export const DatasetPreviewReply = z.object({ thumbnails: Float32Tensor });

@@ -117,7 +117,8 @@ describe('runs.exports', () => {
     }
     const p = (await call('runs.exports', { runId: runs.pursuit!.id })) as RunExports;
     expect(p.arrays.map((a) => a.name)).toEqual(['W1', 'W2', 'gamma1', 'gamma2', 'atoms1', 'atoms2', 'input', 'reconstruction']);
-    expect(p.formats).toEqual(['npz', 'npy', 'report']);
+    // A pursuit run exports its pursuit as ONNX (pursuit-onnx.test.ts); K-SVD's patch dictionary does not.
+    expect(p.formats).toEqual(['npz', 'npy', 'onnx', 'report']);
     expect(((await call('runs.exports', { runId: runs.ksvd!.id })) as RunExports).formats).toEqual(['npz', 'npy', 'report']);
     expect(((await call('runs.exports', { runId: runs.unrolled!.id })) as RunExports).formats).toEqual(['npz', 'npy', 'onnx', 'report']);
     const ph = (await call('runs.exports', { runId: runs.phase!.id })) as RunExports;
@@ -168,7 +169,7 @@ describe('runs.export as npy and npz', () => {
     await expect(call('runs.exports', { runId: 'r-no-such-run' })).rejects.toMatchObject({ code: 'not-found' });
     await expect(exportOf(runs.pursuit!.id, 'npy', 'W9')).rejects.toMatchObject({ code: 'invalid-input', message: expect.stringMatching(/has no array named "W9" \(it has: W1, W2, gamma1/) });
     await expect(exportOf(runs.pursuit!.id, 'npy')).rejects.toMatchObject({ code: 'invalid-input', message: expect.stringMatching(/needs the array to export/) });
-    await expect(exportOf(runs.pursuit!.id, 'onnx')).rejects.toMatchObject({ code: 'invalid-input', message: expect.stringMatching(/has no trained network to export as ONNX/) });
+    await expect(exportOf(runs.ksvd!.id, 'onnx')).rejects.toMatchObject({ code: 'invalid-input', message: expect.stringMatching(/has nothing to export as ONNX: a ksvd session keeps no convolutional dictionaries/) });
     await expect(exportOf(runs.phase!.id, 'npz')).rejects.toMatchObject({ code: 'invalid-input', message: expect.stringMatching(/has saved no arrays/) });
     await expect(exportOf(runs.pursuit!.id, 'pdf')).rejects.toMatchObject({ code: 'invalid-request' });
     await expect(exportOf(runs.pursuit!.id, 'npy', '../project')).rejects.toMatchObject({ code: 'invalid-request' });

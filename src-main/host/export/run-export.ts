@@ -1,9 +1,11 @@
 /**
  * runs.exports and runs.export: a run's results as files for people and other tools. One array as the .npy
  * the project holds (the same bytes), every array in one .npz (as np.savez writes it: stored .npy members),
- * the trained network of an unrolled session as a standalone .onnx, or a Markdown report with figures (zip).
- * Everything is read with async I/O and built in memory, bounded by MAX_EXPORT_BYTES; the ONNX model is only
- * serialised here (no ONNX Runtime in the host), from the weights in the session's last checkpoint.
+ * a standalone .onnx (the trained network of an unrolled session, or the pursuit of a run with its learned or
+ * configured convolutional dictionaries), or a Markdown report with figures (zip). Everything is read with async
+ * I/O and built in memory, bounded by MAX_EXPORT_BYTES. No ONNX Runtime in the host: an unrolled network is only
+ * serialised here, from the weights in the session's last checkpoint; a pursuit needs its step sizes (power
+ * iteration), so the engine process builds it from the run folder, on the plan made here from headers and configs.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,11 +13,13 @@ import { zipSync, type Zippable } from 'fflate';
 import { z } from 'zod';
 import { LearnConfig, PhaseConfig, RunConfig, StudioError, type ExportedFile, type ExportFormat, type RunDetail, type RunExports, type RunSummary } from '../../../src-shared/contract';
 import { readNpyFile, toFloat32 } from '../../engine/io/npy';
+import { checkParams } from '../../engine/learn/specs';
 import { exportOnnx } from '../../engine/learn/unrolled/export';
 import { deserializeTrainingState } from '../../engine/learn/unrolled/training-state';
 import type { Project } from '../projects';
 import { buildReport, type LoadedArray } from './report';
-import { ARRAY_NAME, hasTrainedNetwork, listRunArrays, type RunArrayFile } from './run-files';
+import type { PursuitExportReply, PursuitExportSpecMessage } from '../protocol';
+import { ARRAY_NAME, checkpointArrayShape, hasTrainedNetwork, listRunArrays, npyShape, type RunArrayFile } from './run-files';
 
 /** No export reads or builds more than this (1 GiB): beyond it, the project folder itself is the way out. */
 export const MAX_EXPORT_BYTES = 2 ** 30;
@@ -36,6 +40,13 @@ export interface ExportRequest {
   readonly array?: string | undefined;
   /** Static batch size of an exported network's `images` input (default 1). */
   readonly batchSize?: number;
+  /** Height and width of an exported pursuit's `signal` input (default: the run's own data, see pursuitPlan). */
+  readonly size?: readonly [number, number];
+}
+
+/** The engine's side of a pursuit export: it reads the run's W<k>.npy, computes the step sizes, builds the model. */
+export interface PursuitExporter {
+  exportPursuitOnnx(params: { dir: string; spec: PursuitExportSpecMessage }): Promise<PursuitExportReply>;
 }
 
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com\d|lpt\d)$/i;
@@ -74,7 +85,7 @@ export async function listRunExports(project: Project, runId: string): Promise<R
   const config = await readConfig(dir);
   const formats: ExportFormat[] = [];
   if (arrays.length) formats.push('npz', 'npy');
-  if (await hasNetwork(dir, config)) formats.push('onnx');
+  if ((await hasNetwork(dir, config)) || (await pursuitPlan(project, runId, config, undefined).then(() => true, () => false))) formats.push('onnx');
   if (config !== undefined) formats.push('report');
   return { arrays: arrays.map(({ name, dtype, shape }) => ({ name, dtype, shape })), formats };
 }
@@ -94,7 +105,7 @@ async function hasNetwork(dir: string, config: RunDetail['config'] | undefined):
   return config !== undefined && 'method' in config && config.method === 'unrolled-supervised' && (await hasTrainedNetwork(dir));
 }
 
-export async function exportRun(project: Project, request: ExportRequest): Promise<ExportedFile> {
+export async function exportRun(project: Project, request: ExportRequest, engine?: PursuitExporter): Promise<ExportedFile> {
   const { runId, format } = request;
   const dir = project.runDir(runId);
   const summary = await project.readStatus(runId);
@@ -105,7 +116,7 @@ export async function exportRun(project: Project, request: ExportRequest): Promi
     case 'npz':
       return exportNpz(summary, await listRunArrays(dir), stem);
     case 'onnx':
-      return exportNetwork(project, runId, stem, request.batchSize ?? 1);
+      return exportOnnxFile(project, request, stem, engine);
     case 'report':
       return exportReport(project, runId, stem);
     default:
@@ -141,9 +152,135 @@ async function exportNpz(summary: RunSummary, arrays: readonly RunArrayFile[], s
   return { name: `${stem}.npz`, mediaType: EXPORT_MEDIA_TYPES.npz, bytes: zipSync(files) };
 }
 
-async function exportNetwork(project: Project, runId: string, stem: string, batchSize: number): Promise<ExportedFile> {
+/** A trained network when the run has one, else the run's pursuit with its dictionaries. */
+async function exportOnnxFile(project: Project, request: ExportRequest, stem: string, engine: PursuitExporter | undefined): Promise<ExportedFile> {
+  const { runId } = request;
   const dir = project.runDir(runId);
-  if (!(await hasNetwork(dir, await readConfig(dir)))) throw new StudioError('invalid-input', `run ${runId} has no trained network to export as ONNX: only unrolled-supervised sessions have one, once they have saved a checkpoint`, runId);
+  const config = await readConfig(dir);
+  if (await hasNetwork(dir, config)) return exportNetwork(project, runId, stem, request.batchSize ?? 1);
+  let spec: PursuitExportSpecMessage;
+  try {
+    spec = await pursuitPlan(project, runId, config, request.size);
+  } catch (err) {
+    if (!(err instanceof NoPursuit)) throw err;
+    throw new StudioError('invalid-input', `run ${runId} has nothing to export as ONNX: ${err.message}. ONNX export covers trained unrolled-supervised networks and the pursuits of runs with convolutional dictionaries (pursuit runs, cdl and mlcsc-unsupervised sessions once they have saved W1.npy)`, runId);
+  }
+  if (!engine) throw new StudioError('unavailable', `run ${runId}: exporting a pursuit as ONNX needs the engine process (it computes the step sizes); export it through the app or the server`, runId);
+  const reply = await engine.exportPursuitOnnx({ dir, spec });
+  // The IPC may hand a Node Buffer over; the wire codec sends typed arrays by their constructor, so a plain view.
+  return { name: `${stem}.onnx`, mediaType: EXPORT_MEDIA_TYPES.onnx, bytes: new Uint8Array(reply.bytes.buffer, reply.bytes.byteOffset, reply.bytes.byteLength) };
+}
+
+/** Why a run has no pursuit to export (the message completes "run X has nothing to export as ONNX: …"). */
+class NoPursuit extends Error {}
+
+const MAX_SIGNAL_SIDE = 4096;
+
+/**
+ * What the engine must build for a run's pursuit export, from the config and array headers alone:
+ * - pursuit runs: the run's algorithm, λ, iterations and threshold over its layers; input [B, C, H, W] of its
+ *   input.npy (the very signal it pursued, so the model reproduces gamma*.npy and reconstruction.npy);
+ * - cdl sessions: FISTA with adaptive restart (the learner's coding step) with the session's λ, its FISTA steps
+ *   per iteration and its threshold (S⁺ for non-negative codes), pad k − 1 as the learner codes; input
+ *   [1, C, H, W] of the first training image (input.npy);
+ * - mlcsc-unsupervised sessions: the learner's projection pursuit (FISTA on Γ_K against D_1⋯D_K, its own
+ *   40 iterations, then Γ_{i−1} = D_iΓ_i) with the session's λ and strides, pad 0; input [1, C, H, W] of one
+ *   training item (the checkpoint's power-iteration vector has exactly that shape; MNIST or the data set's
+ *   header otherwise).
+ * `size` replaces H and W. Throws NoPursuit when the run has none.
+ */
+async function pursuitPlan(project: Project, runId: string, config: RunDetail['config'] | undefined, size: readonly [number, number] | undefined): Promise<PursuitExportSpecMessage> {
+  const dir = project.runDir(runId);
+  if (config === undefined) throw new NoPursuit('its config.json does not read as a run configuration');
+  const dictionaries = async (count: number) => {
+    const shapes: number[][] = [];
+    for (let i = 1; i <= count; i++) {
+      const shape = await npyShape(path.join(dir, `W${i}.npy`));
+      if (!shape || shape.length !== 4) throw new NoPursuit(`it has no ${shape ? '4-D ' : ''}dictionary W${i}.npy${shape ? '' : ' (yet)'}`);
+      shapes.push(shape);
+    }
+    return shapes;
+  };
+  // Where the input size comes from, for the model's metadata.
+  const sizeFrom = (own: string) => ({ 'sparseland.input_size': size ? `${size[0]}×${size[1]}, asked for when exporting` : own });
+  const params = (method: 'cdl' | 'mlcsc-unsupervised', raw: Record<string, unknown>) => {
+    try {
+      return checkParams(method, raw);
+    } catch (err) {
+      throw new NoPursuit(`its parameters do not check (${(err as Error).message})`);
+    }
+  };
+  const withSize = (shape: readonly number[]): [number, number, number, number] => {
+    if (size && !size.every((d) => Number.isInteger(d) && d >= 1 && d <= MAX_SIGNAL_SIDE)) throw new StudioError('invalid-input', `the signal size must be two integers in [1, ${MAX_SIGNAL_SIDE}], got [${size.join(', ')}]`, 'size');
+    return [shape[0]!, shape[1]!, size?.[0] ?? shape[2]!, size?.[1] ?? shape[3]!];
+  };
+  if ('pursuit' in config) {
+    await dictionaries(config.layers.length);
+    const input = await npyShape(path.join(dir, 'input.npy'));
+    if (!input || input.length !== 4) throw new NoPursuit('it has no input.npy [B, C, H, W] (yet) to take the input size from');
+    return {
+      runId,
+      source: 'pursuit',
+      algorithm: config.pursuit.algorithm,
+      lambdas: config.pursuit.lambdas,
+      iterations: config.pursuit.iterations,
+      ...(config.pursuit.threshold ? { threshold: config.pursuit.threshold } : {}),
+      layers: config.layers.map((l) => ({ stride: l.stride, pad: l.pad })),
+      signalShape: withSize(input),
+      metadata: sizeFrom('the run’s input.npy'),
+    };
+  }
+  if (!('method' in config)) throw new NoPursuit('a phase-transition experiment keeps no dictionaries');
+  if (config.method === 'cdl') {
+    const p = params('cdl', config.params);
+    const [w] = await dictionaries(1);
+    const first = await npyShape(path.join(dir, 'input.npy'));
+    if (!first || first.length !== 2) throw new NoPursuit('it has no input.npy (its first training image) to take the input size from');
+    return {
+      runId,
+      source: 'cdl',
+      algorithm: 'fista',
+      lambdas: [p.lambda as number],
+      iterations: p.codingIterations as number,
+      threshold: p.nonNegative ? 'soft-nonneg' : 'soft',
+      restart: true,
+      layers: [{ stride: 1, pad: Math.max(w![2]!, w![3]!) - 1 }],
+      signalShape: withSize([1, w![1]!, first[0]!, first[1]!]),
+      metadata: { ...sizeFrom('the session’s first training image'), 'sparseland.start': 'zero code (the session warm-starts)' },
+    };
+  }
+  if (config.method === 'mlcsc-unsupervised') {
+    const p = params('mlcsc-unsupervised', config.params);
+    const strides = p.strides as number[];
+    await dictionaries(strides.length);
+    let item = await checkpointArrayShape(dir, 'pursuit_vector');
+    let from = 'one training item (the checkpoint’s power-iteration vector)';
+    if (!item || item.length !== 4) {
+      item = undefined;
+      const data = config.data;
+      if (data.kind === 'mnist') item = [1, 1, 28, 28];
+      else if (data.kind === 'dataset') {
+        const header = await npyShape(path.join(project.datasetDir(data.id), data.split === 'test' ? 'test.npy' : 'data.npy'));
+        if (header?.length === 4) item = [1, ...header.slice(1)];
+      }
+      from = 'one training item (the data’s own size)';
+      if (!item) throw new NoPursuit('it has no checkpoint with its training item size yet');
+    }
+    return {
+      runId,
+      source: 'mlcsc-unsupervised',
+      algorithm: 'projection-fista',
+      lambdas: [p.lambda as number],
+      layers: strides.map((stride) => ({ stride, pad: 0 })),
+      signalShape: withSize(item),
+      metadata: sizeFrom(from),
+    };
+  }
+  if (config.method === 'unrolled-supervised') throw new NoPursuit('its trained network is exported from its last checkpoint, and it has saved none yet');
+  throw new NoPursuit(`a ${config.method} session keeps no convolutional dictionaries to pursue with`);
+}
+
+async function exportNetwork(project: Project, runId: string, stem: string, batchSize: number): Promise<ExportedFile> {
   const checkpoint = await project.readCheckpoint(runId);
   const bytes = checkpoint?.saved.tensors.training_state;
   if (!bytes || bytes.dtype !== 'uint8') throw new StudioError('invalid-input', `run ${runId}: its checkpoint has no training_state array to export`, runId);

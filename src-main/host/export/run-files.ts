@@ -1,7 +1,7 @@
 /**
- * What a run folder holds that can leave the app: its saved arrays (runs/<id>/<name>.npy, read by header only)
- * and whether its last checkpoint carries a trained network. Reads nothing but headers and small JSON files,
- * so listing stays cheap however large the arrays are.
+ * What a run folder holds that can leave the app: its saved arrays (runs/<id>/<name>.npy, read by header only),
+ * whether its last checkpoint carries a trained network, and the shapes a pursuit export needs. Reads nothing
+ * but headers and small JSON files, so listing stays cheap however large the arrays are.
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -56,6 +56,15 @@ export async function listRunArrays(runDir: string): Promise<RunArrayFile[]> {
   return found.filter((a): a is RunArrayFile => a !== undefined).sort((a, b) => arrayOrder(a.name, b.name));
 }
 
+/** The shape in a .npy file's header, or undefined when the file is missing or not an array. */
+export async function npyShape(file: string): Promise<number[] | undefined> {
+  try {
+    return [...(await readNpyHeaderFile(file)).shape];
+  } catch {
+    return undefined;
+  }
+}
+
 const CheckpointPointer = z.object({ iteration: z.number().int().nonnegative(), dir: z.string().regex(/^checkpoints\/\d+$/) });
 const CheckpointState = z.object({ tensors: z.array(z.string()) });
 
@@ -71,5 +80,16 @@ export async function hasTrainedNetwork(runDir: string): Promise<boolean> {
     return state.success && state.data.tensors.includes('training_state');
   } catch {
     return false;
+  }
+}
+
+/** The shape of array `name` in the run's last checkpoint (from its .npy header), or undefined. */
+export async function checkpointArrayShape(runDir: string, name: string): Promise<number[] | undefined> {
+  if (!ARRAY_NAME.test(name)) return undefined;
+  try {
+    const pointer = CheckpointPointer.safeParse(JSON.parse(await readFile(path.join(runDir, 'checkpoint.json'), 'utf8')));
+    return pointer.success ? npyShape(path.join(runDir, pointer.data.dir, `${name}.npy`)) : undefined;
+  } catch {
+    return undefined;
   }
 }
