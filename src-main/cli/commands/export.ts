@@ -4,20 +4,21 @@ import { Project } from '../../host/projects';
 import { deserializeTrainingState, writeOnnxFile } from '../../engine/learn/unrolled';
 import { writeFileAtomic } from '../../engine/io/fileio';
 import { exportRun, listRunExports, UNROLLED_PREPROCESSING } from '../../host/export/run-export';
+import { EngineSupervisor, nodeEngineChannel } from '../../host/engine-process';
 import { CliError, printJson } from '../output';
 
 export function registerExport(program: Command): void {
   program
     .command('export')
-    .description('export a run of a project: its arrays as one .npz, or a trained unrolled network as a standalone ONNX model (weights inside)')
+    .description("export a run of a project: its arrays as one .npz, or as a standalone ONNX model a trained unrolled network or the run's pursuit with its learned dictionaries (weights inside)")
     .requiredOption('--project <dir>', 'the project folder')
-    .requiredOption('--run <id>', 'a run of the project (for --onnx: an unrolled-supervised session)')
+    .requiredOption('--run <id>', 'a run of the project (for --onnx: an unrolled-supervised session, a pursuit run, a CDL or ML-CSC session)')
     .option('--onnx <file>', 'where to write the model')
     .option('--npz <file>', 'where to write every array of the run (runs/<id>/*.npy) as one .npz')
     .option('--batch <n>', 'static batch size of the `images` input', '1')
     .option('--json', 'machine-readable output')
     .action(async (o: { project: string; run: string; onnx?: string; npz?: string; batch: string; json?: boolean }) => {
-      if (!o.onnx && !o.npz) throw new CliError("say what to export: --onnx <file> (a trained unrolled network) and/or --npz <file> (the run's arrays)");
+      if (!o.onnx && !o.npz) throw new CliError("say what to export: --onnx <file> (a trained network or the run's pursuit) and/or --npz <file> (the run's arrays)");
       const batchSize = Number(o.batch);
       if (!Number.isInteger(batchSize) || batchSize < 1) throw new CliError(`--batch: "${o.batch}" is not a positive integer`);
       const project = await Project.open(path.resolve(o.project));
@@ -30,10 +31,20 @@ export function registerExport(program: Command): void {
         Object.assign(report, { npz: o.npz, arrays });
         lines.push(`${arrays.length} arrays of run ${o.run} written to ${o.npz}: ${arrays.map((a) => a.name).join(', ')}`);
       }
-      if (o.onnx) {
-        const checkpoint = await project.readCheckpoint(o.run);
-        const bytes = checkpoint?.saved.tensors.training_state;
-        if (!bytes || bytes.dtype !== 'uint8') throw new CliError(`run ${o.run} has no trained network to export (only unrolled-supervised sessions do, once they have a checkpoint)`);
+      const checkpoint = o.onnx ? await project.readCheckpoint(o.run) : undefined;
+      const bytes = checkpoint?.saved.tensors.training_state;
+      if (o.onnx && (!bytes || bytes.dtype !== 'uint8')) {
+        // No trained network: the run's pursuit with its dictionaries, built in an engine process of its own.
+        const engine = new EngineSupervisor(nodeEngineChannel, () => {});
+        try {
+          const file = await exportRun(project, { runId: o.run, format: 'onnx' }, engine);
+          await writeFileAtomic(o.onnx, file.bytes);
+        } finally {
+          await engine.dispose();
+        }
+        Object.assign(report, { onnx: o.onnx, kind: 'pursuit', inputs: ['signal'], outputs: 'gamma1…gammaK, reconstruction' });
+        lines.push(`the pursuit of run ${o.run} with its dictionaries written to ${o.onnx}: input signal, outputs gamma1…gammaK and reconstruction`);
+      } else if (o.onnx && bytes) {
         const state = deserializeTrainingState(bytes.data as Uint8Array);
         await writeOnnxFile(o.onnx, state.model, state.params, { batchSize, preprocessing: UNROLLED_PREPROCESSING });
         const images = [batchSize, state.model.input.channels, state.model.input.height, state.model.input.width];

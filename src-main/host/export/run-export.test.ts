@@ -329,7 +329,7 @@ describe('sparseland report', () => {
 });
 
 describe('sparseland export', () => {
-  it('writes the arrays as .npz and, for an unrolled session, the network as .onnx', async () => {
+  it('writes the arrays as .npz, and as .onnx an unrolled session’s network or a pursuit run’s pursuit', async () => {
     const npz = path.join(dir, 'cli.npz');
     const r = await runCli('export', '--project', project(), '--run', runs.pursuit!.id, '--npz', npz, '--json');
     expect(r.code, r.stderr).toBe(0);
@@ -346,9 +346,16 @@ describe('sparseland export', () => {
     const neither = await runCli('export', '--project', project(), '--run', runs.pursuit!.id);
     expect(neither.code).toBe(1);
     expect(neither.stderr).toMatch(/say what to export/);
-    const noNetwork = await runCli('export', '--project', project(), '--run', runs.pursuit!.id, '--onnx', path.join(dir, 'none.onnx'));
-    expect(noNetwork.code).toBe(1);
-    expect(noNetwork.stderr).toMatch(/has no trained network/);
+    // A pursuit run has no trained network: its pursuit with its dictionaries is exported, as the app does.
+    const pursuitOnnx = path.join(dir, 'pursuit.onnx');
+    const pursuit = await runCli('export', '--project', project(), '--run', runs.pursuit!.id, '--onnx', pursuitOnnx, '--json');
+    expect(pursuit.code, pursuit.stderr).toBe(0);
+    expect(JSON.parse(pursuit.stdout)).toMatchObject({ onnx: pursuitOnnx, inputs: ['signal'] });
+    expect(Buffer.from(readFileSync(pursuitOnnx)).equals(Buffer.from((await exportOf(runs.pursuit!.id, 'onnx')).bytes)), 'the CLI writes what the app exports').toBe(true);
+    const nothing = await runCli('export', '--project', project(), '--run', runs.ksvd!.id, '--onnx', path.join(dir, 'none.onnx'));
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toMatch(/has nothing to export as ONNX/);
+    expect(existsSync(path.join(dir, 'none.onnx'))).toBe(false);
   });
 });
 
