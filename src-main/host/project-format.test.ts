@@ -8,21 +8,15 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatasetSummary, EventPayload, LearnConfigInput, RunConfigInput, RunSummary } from '../../src-shared/contract';
+import type { DatasetSummary, EventPayload, LearnConfigInput, RunConfigInput } from '../../src-shared/contract';
 import { serializeNpy } from '../engine/io/npy';
 import { createStudioHost, type StudioHostInternals } from './studio-host';
-import { callHost, statusIs, waitForEvent } from './test-support';
+import { callHost, finishRun, pythonWithNumpy } from './test-support';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const reader = path.join(repoRoot, 'docs/read_project.py');
 const engineData = existsSync(path.join(repoRoot, 'src-main/engine/data/import.ts'));
 
-function pythonWithNumpy(): string | undefined {
-  const probe = spawnSync('python3', ['-c', 'import numpy; print(numpy.__version__)'], { encoding: 'utf8', timeout: 30_000 });
-  if (probe.error) return 'python3 is not installed';
-  if (probe.status !== 0) return 'python3 has no numpy (pip install numpy)';
-  return undefined;
-}
 const missing = pythonWithNumpy();
 if (missing) console.warn(`project-format.test.ts skipped: ${missing}`);
 
@@ -96,12 +90,7 @@ const ksvd: LearnConfigInput = {
   checkpointEvery: 2,
 };
 
-async function finish(op: 'runs.start' | 'sessions.start', config: unknown): Promise<RunSummary> {
-  const { runId } = (await call(op, { config })) as { runId: string };
-  const end = await waitForEvent(host, 'run.status', statusIs(runId, 'finished', 'failed', 'cancelled'));
-  expect(end.status, JSON.stringify(end.error)).toBe('finished');
-  return end.summary;
-}
+const finish = (op: 'runs.start' | 'sessions.start' | 'theory.phaseStart', config: unknown) => finishRun(host, op, config);
 
 describe('the documented project format', () => {
   it.skipIf(missing !== undefined)('is enough to read runs back with Python and NumPy alone', async () => {

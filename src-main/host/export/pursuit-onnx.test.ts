@@ -17,7 +17,7 @@ import { readNpyFile } from '../../engine/io/npy';
 import { Project } from '../projects';
 import { createStudioHost, type StudioHostInternals } from '../studio-host';
 import { exportRun } from './run-export';
-import { callHost, statusIs, waitForEvent } from '../test-support';
+import { callHost, finishRun } from '../test-support';
 
 let dir: string;
 let host: StudioHostInternals;
@@ -67,12 +67,7 @@ const phase: PhaseConfigInput = {
 
 const runs: Record<'pursuit' | 'cdl' | 'mlcsc' | 'phase', RunSummary> = {} as never;
 
-async function finish(op: 'runs.start' | 'sessions.start' | 'theory.phaseStart', config: unknown): Promise<RunSummary> {
-  const { runId } = (await call(op, { config })) as { runId: string };
-  const end = await waitForEvent(host, 'run.status', statusIs(runId, 'finished', 'failed', 'cancelled'));
-  expect(end.status, JSON.stringify(end.error)).toBe('finished');
-  return end.summary;
-}
+const finish = (op: 'runs.start' | 'sessions.start' | 'theory.phaseStart', config: unknown) => finishRun(host, op, config);
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'sparseland-pursuit-onnx-'));

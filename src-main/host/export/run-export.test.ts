@@ -15,7 +15,7 @@ import { runCli } from '../../cli/test-support';
 import { readNpyFile, toFloat32 } from '../../engine/io/npy';
 import { listNpz } from '../../engine/io/npz';
 import { createStudioHost, type StudioHostInternals } from '../studio-host';
-import { callHost, statusIs, waitForEvent } from '../test-support';
+import { callHost, finishRun, pythonWithNumpy } from '../test-support';
 import { FIGURE_TARGET_WIDTH, gridColumns, lineChartSvg, metricCharts, TILE_PAD, upscaleFactor, valueGroup } from './figures';
 import { formatNumber } from './report';
 import { EXPORT_MEDIA_TYPES, fileStem } from './run-export';
@@ -26,12 +26,6 @@ const call = (op: string, params: unknown) => callHost(host, op, params);
 const project = () => path.join(dir, 'proj');
 const runDir = (id: string) => path.join(project(), 'runs', id);
 
-function pythonWithNumpy(): string | undefined {
-  const probe = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8', timeout: 30_000 });
-  if (probe.error) return 'python3 is not installed';
-  if (probe.status !== 0) return 'python3 has no numpy';
-  return undefined;
-}
 const noNumpy = pythonWithNumpy();
 if (noNumpy) console.warn(`run-export.test.ts: the NumPy check is skipped (${noNumpy})`);
 
@@ -77,12 +71,7 @@ const unrolled: LearnConfigInput = {
 
 const runs: { pursuit?: RunSummary; ksvd?: RunSummary; phase?: RunSummary; unrolled?: RunSummary } = {};
 
-async function finish(op: 'runs.start' | 'sessions.start' | 'theory.phaseStart', config: unknown): Promise<RunSummary> {
-  const { runId } = (await call(op, { config })) as { runId: string };
-  const end = await waitForEvent(host, 'run.status', statusIs(runId, 'finished', 'failed', 'cancelled'));
-  expect(end.status, JSON.stringify(end.error)).toBe('finished');
-  return end.summary;
-}
+const finish = (op: 'runs.start' | 'sessions.start' | 'theory.phaseStart', config: unknown) => finishRun(host, op, config);
 
 const exportOf = (runId: string, format: string, array?: string) => call('runs.export', { runId, format, ...(array ? { array } : {}) }) as Promise<ExportedFile>;
 
