@@ -82,14 +82,27 @@ async function stop(child: ChildProcess): Promise<void> {
   }
 }
 
-/** Starts a server with a fresh temp root and state folder; the caller must `close()` it. */
-export async function startStudioServer(label = 'e2e'): Promise<StudioServer & { close(): Promise<void> }> {
-  const base = realpathSync(mkdtempSync(path.join(tmpdir(), `sparseland-${label.replace(/[^A-Za-z0-9_-]/g, '_')}-`)));
+export interface OwnedStudioServer extends StudioServer {
+  /** The folder holding the root and the state folder: give it to another server to continue where this one was. */
+  readonly base: string;
+  /** SIGKILL to the server and its engine (the whole process group), as a crash or `kill -9` would; the files stay. */
+  crash(): Promise<void>;
+  /** Stops the server and removes its folders (unless they were lent with `reuse`). */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a server with a fresh temp root and state folder; the caller must `close()` it. With `reuse`, the
+ * root and state folder (recent projects) of an earlier server are used again, as when the app is started
+ * again on the same machine, and are left in place on close.
+ */
+export async function startStudioServer(label = 'e2e', reuse?: { base: string }): Promise<OwnedStudioServer> {
+  const base = reuse?.base ?? realpathSync(mkdtempSync(path.join(tmpdir(), `sparseland-${label.replace(/[^A-Za-z0-9_-]/g, '_')}-`)));
   // The state folder (recent projects) lies beside the root, so the file browser does not show it.
   const tmp = path.join(base, 'root');
   const state = path.join(base, 'state');
-  mkdirSync(tmp);
-  mkdirSync(state);
+  mkdirSync(tmp, { recursive: true });
+  mkdirSync(state, { recursive: true });
   let stderr = '';
   const child = spawn(process.execPath, ['bin/sparseland.mjs', 'serve', '--port', '0', '--json', '--root', tmp, '--root', samplesRoot], {
     cwd: repoRoot,
@@ -103,13 +116,23 @@ export async function startStudioServer(label = 'e2e'): Promise<StudioServer & {
   });
   const close = async () => {
     await stop(child);
-    rmSync(base, { recursive: true, force: true });
+    if (!reuse) rmSync(base, { recursive: true, force: true });
+  };
+  const crash = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
+    await exited;
   };
   try {
     const line = await firstLine(child, START_TIMEOUT_MS, () => stderr);
     const info = JSON.parse(line) as { url: string; port: number; token: string; roots: string[] };
     expect(info.roots, 'the server confines the browser to the two roots it was given').toEqual([tmp, samplesRoot]);
-    return { url: info.url, origin: `http://127.0.0.1:${info.port}`, port: info.port, token: info.token, tmp, samples: samplesRoot, roots: info.roots, stderr: () => stderr, close };
+    return { url: info.url, origin: `http://127.0.0.1:${info.port}`, port: info.port, token: info.token, tmp, samples: samplesRoot, roots: info.roots, stderr: () => stderr, base, crash, close };
   } catch (err) {
     await close();
     throw err;
