@@ -5,7 +5,8 @@
  * v7.3, CSV of 1-D signals), each shown with its shape and its thumbnails drawn; one import with
  * preprocessing (grayscale → scale01 → patches → split) and its recorded steps and test split; a file that
  * is not what its name says refused with its name; files dropped on the view uploaded as one image folder;
- * "Train on this data set"; removing a data set; and a screenshot.
+ * "Train on this data set"; "Pursue an item" (a pursuit run on one test item of a data set); removing a data set;
+ * and a screenshot.
  *
  * The steps share one page and one project, in order (serial mode), as a user's session does.
  */
@@ -247,7 +248,40 @@ test('f. "Train on this data set" puts it in the Learn form, and a session learn
   await expect(selectedItem()).toHaveAttribute('data-dataset-id', id!);
 });
 
-test('g. screenshot of the Data view, then removing a data set asks first', async ({}, testInfo) => {
+test('g. "Pursue an item" makes an item of the data set the Pursuit input, bounded by N, and the run draws it', async () => {
+  await items().filter({ hasText: 'patches of prep' }).click();
+  const id = await selectedItem().getAttribute('data-dataset-id');
+  await page.getByTestId('dataset-pursue-button').click();
+  await expect(page.getByTestId('view-tab-pursuit')).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('source-kind-select')).toHaveValue('dataset');
+  await expect(page.getByTestId('source-dataset-select')).toHaveValue(id!);
+  await expect(page.getByTestId('source-dataset-info')).toContainText('12 items · 1 channel · 8×8 · 4 test items');
+  await page.getByTestId('source-dataset-split-select').selectOption('test');
+  // Two small layers on the 8×8 item: 8 → 6 → 4.
+  await page.getByTestId('layer-count-select').selectOption('2');
+  for (const l of [1, 2]) {
+    await page.getByTestId(`layer-${l}-kernel`).fill('3');
+    await page.getByTestId(`layer-${l}-stride`).fill('1');
+  }
+  await page.getByTestId('algorithm-select').selectOption('ml-fista');
+  await page.getByTestId('iterations-input').fill('10');
+  await page.getByTestId('run-name-input').fill('ML-FISTA on a test patch');
+  await expect(page.getByTestId('geometry')).toContainText('Y 1×8×8 → Γ1 8×6×6 → Γ2 16×4×4');
+  // The test split has 4 items: index 4 is refused before anything is sent, naming the field and N.
+  await page.getByTestId('source-dataset-index').fill('4');
+  await page.getByTestId('start-run-button').click();
+  await expect(page.getByTestId('source-dataset-index-error')).toContainText('Item index must be below N = 4');
+  await page.getByTestId('source-dataset-index').fill('3');
+  await expect(page.getByTestId('source-dataset-index-error')).toHaveCount(0);
+  await page.getByTestId('start-run-button').click();
+  await expect(page.getByTestId('run-status')).toHaveText('finished', { timeout: 30_000 });
+  await expect(page.getByTestId('input-canvas')).toHaveAttribute('data-size', '8x8');
+  await expectDrawn(page.getByTestId('input-canvas'), 'the data set item', 4);
+  await page.getByTestId('view-tab-data').click();
+  await expect(page.getByTestId('data-view')).toBeVisible();
+});
+
+test('h. screenshot of the Data view, then removing a data set asks first', async ({}, testInfo) => {
   await items().filter({ hasText: 'colour' }).click();
   await expectDrawn(page.getByTestId('dataset-thumbnails-canvas'), 'the thumbnails of colour');
   await page.mouse.move(0, 999);

@@ -95,9 +95,9 @@ export class EngineSupervisor {
     return this.restarts;
   }
 
-  start(jobId: string, config: Extract<HostToWorker, { type: 'start' }>['config'], listener: JobListener): void {
+  start(jobId: string, config: Extract<HostToWorker, { type: 'start' }>['config'], listener: JobListener, dataset?: DatasetFilesMessage): void {
     this.jobs.set(jobId, listener);
-    this.ensure().send({ type: 'start', jobId, config });
+    this.ensure().send({ type: 'start', jobId, config, ...(dataset ? { dataset } : {}) });
   }
 
   learn(jobId: string, config: Extract<HostToWorker, { type: 'learn' }>['config'], resume: Extract<HostToWorker, { type: 'learn' }>['resume'], listener: JobListener, dataset?: DatasetFilesMessage): void {

@@ -156,6 +156,7 @@ port.listen((raw) => {
                 }),
             },
             abort.signal,
+            msg.dataset,
           );
           port.post({
             type: 'done',

@@ -57,7 +57,13 @@ export const PursuitExportSpecMessage = z.object({
 export type PursuitExportSpecMessage = z.infer<typeof PursuitExportSpecMessage>;
 
 export const HostToWorker = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('start'), jobId: Id, config: RunConfig }),
+  z.object({
+    type: z.literal('start'),
+    jobId: Id,
+    config: RunConfig,
+    /** For source {kind: 'dataset'}: the files the host resolved the data set's id to (inside the project). */
+    dataset: DatasetFilesMessage.optional(),
+  }),
   z.object({
     type: z.literal('learn'),
     jobId: Id,

@@ -197,12 +197,27 @@ export async function createStudioHost(options: StudioHostOptions, engineFactory
     };
   }
 
+  /**
+   * The files of a pursuit's source {kind: 'dataset'}, with its item checked against the data set's recorded
+   * shape, so an index out of range is refused before a run folder is made.
+   */
+  async function pursuitDataset(p: Project, source: Extract<RunConfig['source'], { kind: 'dataset' }>) {
+    const files = await p.datasetFiles(source.id, source.split, 'the run');
+    const d = p.dataset(source.id);
+    const items = source.split === 'test' ? d.stats.testItems : d.stats.shape[0];
+    if (items !== undefined && source.index >= items) {
+      throw new StudioError('invalid-input', `item index ${source.index} is out of range: the ${source.split} split of data set "${d.name}" (${d.id}) has N = ${items} item(s), 0 to ${items - 1}`, 'source.index');
+    }
+    return files;
+  }
+
   async function startRun(rawConfig: RunConfig): Promise<{ runId: string }> {
     const p = requireProject();
     const config = checkConfigPaths(rawConfig);
+    const dataset = config.source.kind === 'dataset' ? await pursuitDataset(p, config.source) : undefined;
     const created = await p.createRun(config);
     emitStatus(created);
-    engine.start(created.id, config, jobListener(p, created.id));
+    engine.start(created.id, config, jobListener(p, created.id), dataset);
     return { runId: created.id };
   }
 

@@ -181,4 +181,15 @@ describe('file contents in the contract (uploads and exports)', () => {
     expect(p.config.data).toEqual({ kind: 'dataset', id: 'd20260101-000000-abcdef', split: 'train' });
     expect(() => parseParams('sessions.start', { config: { method: 'ksvd', data: { kind: 'dataset', id: '../x' }, iterations: 3 } })).toThrow(/data\.id/);
   });
+
+  it('accepts an item of a data set as a run\'s source, item 0 of the train split by default, and refuses a bad index or id', () => {
+    const id = 'd20260101-000000-abcdef';
+    const p = parseParams('runs.start', { config: { ...validConfig, source: { kind: 'dataset', id } } });
+    expect(p.config.source).toEqual({ kind: 'dataset', id, split: 'train', index: 0 });
+    expect(parseParams('runs.start', { config: { ...validConfig, source: { kind: 'dataset', id, split: 'test', index: 7 } } }).config.source).toEqual({ kind: 'dataset', id, split: 'test', index: 7 });
+    expect(() => parseParams('runs.start', { config: { ...validConfig, source: { kind: 'dataset', id, index: -1 } } })).toThrow(/source\.index/);
+    expect(() => parseParams('runs.start', { config: { ...validConfig, source: { kind: 'dataset', id, index: 1.5 } } })).toThrow(/source\.index/);
+    expect(() => parseParams('runs.start', { config: { ...validConfig, source: { kind: 'dataset', id, split: 'validation' } } })).toThrow(/source\.split/);
+    expect(() => parseParams('runs.start', { config: { ...validConfig, source: { kind: 'dataset', id: '../x' } } })).toThrow(/source\.id/);
+  });
 });

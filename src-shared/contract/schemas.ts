@@ -45,6 +45,11 @@ export const DataSource = z.discriminatedUnion('kind', [
   }),
   /** A PNG (read as grayscale in [0, 1]) or an NPY of [H, W], [C, H, W] or [B, C, H, W]. */
   z.object({ kind: z.literal('file'), path: FilePath }),
+  /**
+   * Item `index` of a data set of the open project (datasets.import): [C, H, W] of its data.npy, or of its
+   * test.npy for the test split, pursued as the input [1, C, H, W].
+   */
+  z.object({ kind: z.literal('dataset'), id: Id, split: z.enum(['train', 'test']).default('train'), index: z.number().int().min(0).default(0) }),
 ]);
 export type DataSource = z.infer<typeof DataSource>;
 

@@ -5,13 +5,15 @@
  */
 import type { RunConfig } from '../../../src-shared/contract';
 import { GraphBuilder } from '../graph/builder';
-import { loadDictionaryFile, loadSignalFile } from '../io';
+import { DataFormatError, loadDictionaryFile, loadSignalFile } from '../io';
+import { readNpyFile } from '../io/npy';
 import { effectiveAtoms } from '../ops/effective-atoms';
 import { modelShapes, randomDictionary, synthesis } from '../ops/dictionary';
 import { PursuitInputError, runPursuit, type LayerSpec, type PursuitResult } from '../pursuit';
 import type { HostTensor, Runtime } from '../runtime/session';
 import { hostTensor } from '../runtime/session';
 import { sampleMultiLayerSignal } from '../theory/synthetic';
+import type { DatasetFiles } from './learn-data';
 
 export interface JobProgress {
   readonly iteration: number;
@@ -61,9 +63,30 @@ export async function resolveLayers(config: RunConfig, inputChannels: number): P
   return layers;
 }
 
-export async function resolveSignal(runtime: Runtime, config: RunConfig, layers: () => Promise<LayerSpec[]>): Promise<HostTensor> {
+/**
+ * Item `index` of a stored data set (float32 [N, C, H, W]) as a one-item batch [1, C, H, W], copied bit for bit.
+ * The host has checked the index against the data set's recorded shape; the file is checked again here, since
+ * that record and the file can part ways (a data set folder edited by hand).
+ */
+export async function loadDatasetItem(files: DatasetFiles, split: 'train' | 'test', index: number): Promise<HostTensor> {
+  const a = await readNpyFile(files.data);
+  if (a.dtype !== 'float32' || a.shape.length !== 4 || a.shape.some((d) => d < 1)) {
+    throw new DataFormatError(files.data, `is ${a.dtype} [${a.shape.join(', ')}]; a stored data set is float32 [N, C, H, W] (import the data again)`);
+  }
+  const [n, c, h, w] = a.shape as [number, number, number, number];
+  if (index >= n) throw new PursuitInputError(`item ${index} is out of range: the ${split} split of data set "${files.name}" has ${n} item(s) (0 to ${n - 1})`);
+  const size = c * h * w;
+  return hostTensor([1, c, h, w], (a.data as Float32Array).slice(index * size, (index + 1) * size));
+}
+
+/** `dataset`: the files of source {kind: 'dataset'}, resolved by the host (required for that kind). */
+export async function resolveSignal(runtime: Runtime, config: RunConfig, layers: () => Promise<LayerSpec[]>, dataset?: DatasetFiles): Promise<HostTensor> {
   const s = config.source;
   if (s.kind === 'file') return loadSignalFile(s.path);
+  if (s.kind === 'dataset') {
+    if (!dataset || dataset.id !== s.id) throw new Error(`data set ${s.id} was not resolved to its files: start the run through the host, which finds it in the open project`);
+    return loadDatasetItem(dataset, s.split, s.index);
+  }
   const sample = await sampleMultiLayerSignal(runtime, await layers(), { height: s.height, width: s.width, nonzeros: s.nonzeros, seed: s.seed, noise: s.noise });
   return sample.signal;
 }
@@ -90,11 +113,11 @@ async function reconstruct(runtime: Runtime, layer: LayerSpec, gamma1: HostTenso
   return r.outputs.x!;
 }
 
-export async function runPursuitJob(runtime: Runtime, config: RunConfig, sink: JobSink, signal: AbortSignal): Promise<JobOutcome> {
+export async function runPursuitJob(runtime: Runtime, config: RunConfig, sink: JobSink, signal: AbortSignal, dataset?: DatasetFiles): Promise<JobOutcome> {
   const inputChannels = config.source.kind === 'synthetic' ? 1 : undefined;
   let layers: LayerSpec[] | undefined;
   const getLayers = async (channels: number) => (layers ??= await resolveLayers(config, channels));
-  const input = await resolveSignal(runtime, config, () => getLayers(inputChannels ?? 1));
+  const input = await resolveSignal(runtime, config, () => getLayers(inputChannels ?? 1), dataset);
   const model = await getLayers(input.shape[1]!);
   modelShapes(input.shape, model.map((l) => ({ weightShape: l.weights.shape, stride: l.stride, pad: l.pad })));
 

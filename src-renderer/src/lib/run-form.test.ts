@@ -154,3 +154,52 @@ describe('helpers', () => {
     expect(withLayerCount(three, 9).layers.length).toBe(3);
   });
 });
+
+describe('a data set item as the source', () => {
+  const stats = (shape: number[], testItems?: number) => ({ shape, min: 0, max: 1, mean: 0.5, std: 0.2, perChannel: [], ...(testItems !== undefined ? { testItems } : {}) });
+  const datasets = [
+    { id: 'd-digits', name: 'digits', stats: stats([10, 1, 16, 16], 4), files: { data: 'datasets/d-digits/data.npy', test: 'datasets/d-digits/test.npy' } },
+    { id: 'd-rgb', name: 'rgb', stats: stats([3, 3, 8, 8]), files: { data: 'datasets/d-rgb/data.npy' } },
+  ];
+  const withSource = (source: Partial<ReturnType<typeof defaultForm>['source']>) => {
+    const f = withLayerCount(defaultForm(), 1);
+    f.layers[0] = { ...f.layers[0]!, kernel: 3, stride: 1 };
+    f.algorithm = 'layered-thr';
+    f.source = { ...f.source, kind: 'dataset', ...source };
+    return f;
+  };
+
+  it('round-trips through configToForm and the contract', () => {
+    const c = formToConfig(withSource({ datasetId: 'd-digits', datasetSplit: 'test', index: 3 }));
+    expect(c.source).toEqual({ kind: 'dataset', id: 'd-digits', split: 'test', index: 3 });
+    expect(RunConfig.parse(c).source).toEqual(c.source);
+    const back = configToForm(c);
+    expect(back.source).toMatchObject({ kind: 'dataset', datasetId: 'd-digits', datasetSplit: 'test', index: 3 });
+    expect(formToConfig(back)).toEqual(c);
+  });
+
+  it('takes [C, H, W] from the chosen data set for the geometry, and is valid within N', () => {
+    const v = validateForm(withSource({ datasetId: 'd-rgb', index: 2 }), undefined, datasets);
+    expect(v.errors).toEqual({});
+    expect(inputShape(formToConfig(withSource({ datasetId: 'd-rgb' })), undefined, datasets)).toEqual([3, 8, 8]);
+    const f = withSource({ datasetId: 'd-rgb' });
+    f.layers[0]!.kernel = 9;
+    expect(validateForm(f, undefined, datasets).errors['layers.0.kernel']).toMatch(/does not fit the 8×8 input/);
+  });
+
+  it('bounds the item index by N of the chosen split, naming the field', () => {
+    expect(validateForm(withSource({ datasetId: 'd-digits', index: 10 }), undefined, datasets).errors['source.index']).toMatch(/Item index must be below N = 10/);
+    expect(validateForm(withSource({ datasetId: 'd-digits', index: 9 }), undefined, datasets).ok).toBe(true);
+    expect(validateForm(withSource({ datasetId: 'd-digits', datasetSplit: 'test', index: 4 }), undefined, datasets).errors['source.index']).toMatch(/below N = 4 \(the test split of digits/);
+    expect(validateForm(withSource({ datasetId: 'd-digits', index: -1 }), undefined, datasets).errors['source.index']).toMatch(/^Item index: Must be at least 0/);
+    expect(validateForm(withSource({ datasetId: 'd-digits', index: '' }), undefined, datasets).errors['source.index']).toMatch(/Item index: Enter a number/);
+  });
+
+  it('asks for a data set, and refuses one that is gone or a test split it lacks', () => {
+    expect(validateForm(withSource({ datasetId: '' }), undefined, datasets).errors['source.id']).toBe('Choose a data set of the project.');
+    expect(validateForm(withSource({ datasetId: '' }), undefined, []).errors['source.id']).toMatch(/no data sets yet/);
+    expect(validateForm(withSource({ datasetId: 'd-gone' }), undefined, datasets).errors['source.id']).toMatch(/d-gone is no longer in this project/);
+    expect(validateForm(withSource({ datasetId: 'd-rgb', datasetSplit: 'test' }), undefined, datasets).errors['source.split']).toMatch(/rgb has no test split/);
+    expect(fieldKeys(defaultForm())).toEqual(expect.arrayContaining(['source.id', 'source.split', 'source.index']));
+  });
+});

@@ -3,7 +3,7 @@
  * contract's RunConfig, validation with the contract's own schema (errors keyed by field path, e.g.
  * 'layers.1.kernel') and a geometry check that every layer fits the output of the one before it.
  */
-import { RunConfig, type DataSource, type LayerConfig, type PursuitAlgorithm } from '../../../src-shared/contract';
+import { RunConfig, type DataSource, type DatasetSummary, type LayerConfig, type PursuitAlgorithm } from '../../../src-shared/contract';
 
 /** What v-model.number leaves in a numeric input: a number, or the raw text when it does not parse. */
 export type NumberInput = number | string;
@@ -24,13 +24,17 @@ export interface LayerForm {
 export interface RunFormState {
   name: string;
   source: {
-    kind: 'synthetic' | 'file';
+    kind: 'synthetic' | 'file' | 'dataset';
     height: NumberInput;
     width: NumberInput;
     nonzeros: NumberInput;
     seed: NumberInput;
     noise: NumberInput;
     path: string;
+    /** Source 'dataset': which data set of the project, which split, and which item of it. */
+    datasetId: string;
+    datasetSplit: 'train' | 'test';
+    index: NumberInput;
   };
   layers: LayerForm[];
   algorithm: PursuitAlgorithm;
@@ -40,6 +44,9 @@ export interface RunFormState {
 }
 
 export type FieldErrors = Record<string, string>;
+
+/** What the form needs to know of the project's data sets to check an item chosen among them. */
+export type DatasetChoice = Pick<DatasetSummary, 'id' | 'name' | 'stats' | 'files'>;
 
 export const SINGLE_LAYER_ALGORITHMS: readonly PursuitAlgorithm[] = ['thr', 'ista', 'fista'];
 export const MULTI_LAYER_ALGORITHMS: readonly PursuitAlgorithm[] = ['layered-thr', 'layered-bp', 'ml-ista', 'ml-fista'];
@@ -88,7 +95,7 @@ export function defaultLayer(index: number): LayerForm {
 export function defaultForm(): RunFormState {
   return {
     name: '',
-    source: { kind: 'synthetic', height: 64, width: 64, nonzeros: 8, seed: 0, noise: 0, path: '' },
+    source: { kind: 'synthetic', height: 64, width: 64, nonzeros: 8, seed: 0, noise: 0, path: '', datasetId: '', datasetSplit: 'train', index: 0 },
     layers: [defaultLayer(0), defaultLayer(1)],
     algorithm: 'ml-fista',
     iterations: 100,
@@ -114,17 +121,13 @@ export function toNumber(v: NumberInput): number {
 
 /** The RunConfig the form describes (not yet validated). */
 export function formToConfig(form: RunFormState): RunConfig {
+  const f = form.source;
   const source: DataSource =
-    form.source.kind === 'synthetic'
-      ? {
-          kind: 'synthetic',
-          height: toNumber(form.source.height),
-          width: toNumber(form.source.width),
-          nonzeros: toNumber(form.source.nonzeros),
-          seed: toNumber(form.source.seed),
-          noise: toNumber(form.source.noise),
-        }
-      : { kind: 'file', path: form.source.path.trim() };
+    f.kind === 'synthetic'
+      ? { kind: 'synthetic', height: toNumber(f.height), width: toNumber(f.width), nonzeros: toNumber(f.nonzeros), seed: toNumber(f.seed), noise: toNumber(f.noise) }
+      : f.kind === 'dataset'
+        ? { kind: 'dataset', id: f.datasetId, split: f.datasetSplit, index: toNumber(f.index) }
+        : { kind: 'file', path: f.path.trim() };
   const layers: LayerConfig[] = form.layers.map((l) => ({
     filters: toNumber(l.filters),
     kernel: toNumber(l.kernel),
@@ -155,8 +158,10 @@ export function configToForm(config: RunConfig): RunFormState {
     name: config.name ?? '',
     source:
       s.kind === 'synthetic'
-        ? { kind: 'synthetic', height: s.height, width: s.width, nonzeros: s.nonzeros, seed: s.seed, noise: s.noise, path: '' }
-        : { ...base.source, kind: 'file', path: s.path },
+        ? { ...base.source, kind: 'synthetic', height: s.height, width: s.width, nonzeros: s.nonzeros, seed: s.seed, noise: s.noise }
+        : s.kind === 'dataset'
+          ? { ...base.source, kind: 'dataset', datasetId: s.id, datasetSplit: s.split, index: s.index }
+          : { ...base.source, kind: 'file', path: s.path },
     layers: config.layers.map((l, i) => ({
       filters: l.filters,
       kernel: l.kernel,
@@ -224,9 +229,17 @@ export function codeGeometry(input: readonly [number, number, number], layers: r
   return { layers: out, errors };
 }
 
-/** [C, H, W] of a data source: the synthetic size, or the last dimensions of an inspected file's shape. */
-export function inputShape(config: RunConfig, fileShape?: readonly number[]): [number, number, number] | undefined {
+/**
+ * [C, H, W] of a data source: the synthetic size, the item shape of a data set among `datasets` (both splits
+ * share it), or the last dimensions of an inspected file's shape.
+ */
+export function inputShape(config: RunConfig, fileShape?: readonly number[], datasets: readonly DatasetChoice[] = []): [number, number, number] | undefined {
   if (config.source.kind === 'synthetic') return [1, config.source.height, config.source.width];
+  if (config.source.kind === 'dataset') {
+    const { id } = config.source;
+    const shape = datasets.find((d) => d.id === id)?.stats.shape;
+    return shape ? [shape[1]!, shape[2]!, shape[3]!] : undefined;
+  }
   if (!fileShape || fileShape.length < 2) return undefined;
   const n = fileShape.length;
   return [n >= 3 ? fileShape[n - 3]! : 1, fileShape[n - 2]!, fileShape[n - 1]!];
@@ -234,22 +247,47 @@ export function inputShape(config: RunConfig, fileShape?: readonly number[]): [n
 
 export type Validation = { ok: true; config: RunConfig; errors: FieldErrors } | { ok: false; errors: FieldErrors };
 
+/** Items in a split of a data set, when the project's record says (older records may not count test items). */
+export function splitItems(d: DatasetChoice, split: 'train' | 'test'): number | undefined {
+  return split === 'test' ? d.stats.testItems : d.stats.shape[0];
+}
+
+/**
+ * Checks a data set item chosen as the run's input against the project's data sets: one must be chosen, it must
+ * still be there, the test split must exist, and the index must be below the split's item count N.
+ */
+export function checkDatasetSource(source: RunFormState['source'], datasets: readonly DatasetChoice[]): FieldErrors {
+  const id = source.datasetId;
+  if (!id) return { 'source.id': datasets.length ? 'Choose a data set of the project.' : 'The project has no data sets yet; import one in the Data view.' };
+  const d = datasets.find((x) => x.id === id);
+  if (!d) return { 'source.id': `The data set ${id} is no longer in this project; choose another.` };
+  // As learn-form's hasTestSplit (not imported: learn-form imports this module).
+  const hasTest = (d.stats.testItems ?? 0) > 0 || d.files?.test !== undefined;
+  if (source.datasetSplit === 'test' && !hasTest) return { 'source.split': `${d.name} has no test split (import it with a "split" step); use its training items.` };
+  const n = splitItems(d, source.datasetSplit);
+  const index = toNumber(source.index);
+  if (n !== undefined && Number.isInteger(index) && index >= n) return { 'source.index': `Item index must be below N = ${n} (the ${source.datasetSplit} split of ${d.name} has items 0 to ${n - 1}).` };
+  return {};
+}
+
 /**
  * Validates the form with the contract's RunConfig schema (the same check the host makes) plus the
  * layer geometry when the input size is known. Errors are keyed by field path, first issue per field.
  */
-export function validateForm(form: RunFormState, fileShape?: readonly number[]): Validation {
+export function validateForm(form: RunFormState, fileShape?: readonly number[], datasets?: readonly DatasetChoice[]): Validation {
   const draft = formToConfig(form);
   const parsed = RunConfig.safeParse(draft);
-  const errors: FieldErrors = {};
+  // A data set choice is checked against the project's list when it is known; its messages say more than the schema's.
+  const errors: FieldErrors = form.source.kind === 'dataset' && datasets ? checkDatasetSource(form.source, datasets) : {};
   if (!parsed.success) {
     for (const issue of parsed.error.issues as unknown as Issue[]) {
       const key = fieldKey(issue.path);
-      errors[key] ??= issueMessage(issue);
+      errors[key] ??= key === 'source.index' ? `Item index: ${issueMessage(issue)}` : issueMessage(issue);
     }
     return { ok: false, errors };
   }
-  const shape = inputShape(parsed.data, fileShape);
+  if (Object.keys(errors).length) return { ok: false, errors };
+  const shape = inputShape(parsed.data, fileShape, datasets);
   if (shape) Object.assign(errors, codeGeometry(shape, parsed.data.layers).errors);
   if (Object.keys(errors).length) return { ok: false, errors };
   return { ok: true, config: parsed.data, errors };
@@ -257,7 +295,7 @@ export function validateForm(form: RunFormState, fileShape?: readonly number[]):
 
 /** The error keys the form shows next to a field; any other error is listed in the form's summary. */
 export function fieldKeys(form: RunFormState): string[] {
-  const keys = ['name', 'source.height', 'source.width', 'source.nonzeros', 'source.seed', 'source.noise', 'source.path', 'pursuit.algorithm', 'pursuit.iterations', 'pursuit.tol', 'pursuit.threshold'];
+  const keys = ['name', 'source.height', 'source.width', 'source.nonzeros', 'source.seed', 'source.noise', 'source.path', 'source.id', 'source.split', 'source.index', 'pursuit.algorithm', 'pursuit.iterations', 'pursuit.tol', 'pursuit.threshold'];
   form.layers.forEach((_, i) => {
     keys.push(...['filters', 'kernel', 'stride', 'pad', 'dictionary.seed', 'dictionary.path'].map((f) => `layers.${i}.${f}`), `pursuit.lambdas.${i}`);
   });

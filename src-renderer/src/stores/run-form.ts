@@ -9,6 +9,7 @@ import type { Result, RunConfig } from '../../../src-shared/contract';
 import { useStudioClient } from '../client';
 import { describeError } from '../lib/errors';
 import { codeGeometry, configToForm, defaultForm, formToConfig, inputShape, validateForm, withLayerCount, type FieldErrors, type LayerGeometry, type RunFormState } from '../lib/run-form';
+import { useDatasetsStore } from './datasets';
 import { useRunStore } from './run';
 
 export type DataInfo = Result<'data.inspect'>;
@@ -16,6 +17,9 @@ export type DataInfo = Result<'data.inspect'>;
 export const useRunFormStore = defineStore('runForm', () => {
   const client = useStudioClient();
   const run = useRunStore();
+  const datasets = useDatasetsStore();
+  // A data set source is checked against (and sized from) the project's list, which this keeps current.
+  datasets.init();
 
   const form = ref<RunFormState>(defaultForm());
   const errors = ref<FieldErrors>({});
@@ -37,13 +41,13 @@ export const useRunFormStore = defineStore('runForm', () => {
   /** Γ_1…Γ_K shapes for the current fields, when the input size is known and the fields are numbers. */
   const geometry = computed<{ input: readonly [number, number, number]; layers: LayerGeometry[] } | null>(() => {
     const cfg: RunConfig = formToConfig(form.value);
-    const input = inputShape(cfg, fileShape.value);
+    const input = inputShape(cfg, fileShape.value, datasets.list);
     if (!input || !input.every((v) => Number.isInteger(v) && v > 0)) return null;
     return { input, layers: codeGeometry(input, cfg.layers).layers };
   });
 
   function validate() {
-    const v = validateForm(form.value, fileShape.value);
+    const v = validateForm(form.value, fileShape.value, datasets.list);
     errors.value = v.errors;
     return v;
   }
@@ -96,6 +100,11 @@ export const useRunFormStore = defineStore('runForm', () => {
     if (config.source.kind === 'file') void inspect(config.source.path);
   }
 
+  /** Makes item `index` of a data set the run's input (from the Data view), keeping the model and pursuit. */
+  function useDataset(id: string, split: 'train' | 'test' = 'train', index = 0) {
+    form.value = { ...form.value, source: { ...form.value.source, kind: 'dataset', datasetId: id, datasetSplit: split, index } };
+  }
+
   function resetForm() {
     form.value = defaultForm();
     errors.value = {};
@@ -104,5 +113,5 @@ export const useRunFormStore = defineStore('runForm', () => {
     dataError.value = null;
   }
 
-  return { form, errors, layerCount, dataInfo, dataError, inspecting, geometry, inspect, validate, submit, load, resetForm };
+  return { form, errors, layerCount, dataInfo, dataError, inspecting, geometry, inspect, validate, submit, load, useDataset, resetForm };
 });
