@@ -23,8 +23,8 @@ sharePageAcrossSteps(test, (p) => {
 const SESSION_TIMEOUT = 45_000;
 /** Two sessions that differ in the number of atoms only (and their names). */
 const SESSIONS = [
-  { name: 'ksvd atoms 32', atoms: '32' },
-  { name: 'ksvd atoms 16', atoms: '16' },
+  { name: 'ksvd wide 32', atoms: '32' },
+  { name: 'ksvd narrow 16', atoms: '16' },
 ];
 
 let page: Page;
@@ -71,6 +71,8 @@ test('a. learns two small K-SVD sessions that differ in the number of atoms', as
     await expect(page.getByTestId('learn-start-button')).toBeEnabled({ timeout: SESSION_TIMEOUT });
     await page.getByTestId('learn-start-button').click();
     await expect(page.getByTestId('learn-form-errors')).toHaveCount(0);
+    // The panel shows the new session (not the finished one before it) before its status is read.
+    await expect(page.getByTestId('run-details').getByTestId('run-details-name')).toHaveText(s.name);
     await expect(page.getByTestId('learn-status')).toHaveText('finished', { timeout: SESSION_TIMEOUT });
   }
 });
@@ -89,14 +91,15 @@ test('b. the run table: select both, sort by a column, filter by text', async ()
   const sortName = page.getByTestId('compare-sort-name');
   await sortName.click();
   await expect(page.locator('th', { has: sortName })).toHaveAttribute('aria-sort', 'ascending');
-  expect(await rowNames()).toEqual(['ksvd atoms 16', 'ksvd atoms 32']);
+  expect(await rowNames()).toEqual(['ksvd narrow 16', 'ksvd wide 32']);
   await sortName.click();
   await expect(page.locator('th', { has: sortName })).toHaveAttribute('aria-sort', 'descending');
-  expect(await rowNames()).toEqual(['ksvd atoms 32', 'ksvd atoms 16']);
+  expect(await rowNames()).toEqual(['ksvd wide 32', 'ksvd narrow 16']);
 
-  await page.getByTestId('compare-filter').fill('atoms 16');
+  // A word no run id can hold (ids are dates and hex digits): the filter matches all its words anywhere in a run.
+  await page.getByTestId('compare-filter').fill('narrow');
   await expect(rows()).toHaveCount(1);
-  expect(await rowNames()).toEqual(['ksvd atoms 16']);
+  expect(await rowNames()).toEqual(['ksvd narrow 16']);
   await page.getByTestId('compare-filter').fill('no such run');
   await expect(page.getByTestId('compare-no-match')).toBeVisible();
   await page.getByTestId('compare-filter').fill('');
@@ -141,8 +144,8 @@ test('d. metric overlays: two series, smoothing, log scale, wall time, SVG expor
   expect(svg.name).toBe('compare-objective-1.svg');
   const text = svg.bytes.toString('utf8');
   expect(text.startsWith('<svg')).toBe(true);
-  expect(text).toContain('ksvd atoms 32');
-  expect(text).toContain('ksvd atoms 16');
+  expect(text).toContain('ksvd wide 32');
+  expect(text).toContain('ksvd narrow 16');
 });
 
 test('e. parallel coordinates: the differing setting and the final figures', async () => {

@@ -35,10 +35,17 @@ const status = () => page.getByTestId('run-status');
 /** The tags the details panel shows, in order. */
 const shownTags = () => details().getByTestId('run-tag').evaluateAll((chips) => chips.map((c) => c.getAttribute('data-tag')));
 
-async function finished(): Promise<string> {
+/**
+ * Waits for the run on show to finish and returns its id. With `previous`, first waits until the panel shows
+ * another run than that one: right after a start, the panel may still show the previous run's "finished".
+ */
+async function finished(previous?: string): Promise<string> {
+  if (previous) await expect(currentRunItem(page)).not.toHaveAttribute('data-run-id', previous);
   await expect(status()).toHaveText('finished', { timeout: RUN_TIMEOUT });
   const id = await currentRunItem(page).getAttribute('data-run-id');
   expect(id).toBeTruthy();
+  await expect(currentRunItem(page)).toHaveAttribute('data-status', 'finished');
+  await expect(details()).toHaveAttribute('data-run-id', id!);
   return id!;
 }
 
@@ -66,8 +73,7 @@ test('a. creates a project and runs two short pursuits, the second with Ctrl+Ent
   // From a text field: the modifier combination still acts.
   await page.getByTestId('run-name-input').press('Control+Enter');
   await expect(runItems()).toHaveCount(2);
-  secondId = await finished();
-  expect(secondId).not.toBe(firstId);
+  secondId = await finished(firstId);
 });
 
 test('b. renames the run on show, writes notes (autosaved) and tags, and filters the list', async () => {
@@ -248,7 +254,7 @@ test('h. a run the app was in the middle of is offered to run again when the pro
   await row.getByTestId('interrupted-resume').click();
   // Started again with the same settings: a new run that finishes; the banner has nothing left to offer.
   await expect(banner).toHaveCount(0);
-  const againId = await finished();
+  const againId = await finished(secondId);
   expect(againId).not.toBe(secondId);
   // The settings it ran with (the name in them is the one it was started with).
   await expect(item(againId)).toContainText('second');
