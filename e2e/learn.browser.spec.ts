@@ -21,7 +21,7 @@ sharePageAcrossSteps(test, (p) => {
 /** A small session takes a few seconds; allow for a slow, busy machine. */
 const SESSION_TIMEOUT = 45_000;
 /** Iterations to try: if a method is so fast that a session ends before Cancel is pressed, the next try runs longer. */
-const ITERATION_TRIES = [20, 100, 400];
+const ITERATION_TRIES = [20, 100, 400, 1500];
 
 /**
  * Parameters that make each known method quick (only those the form shows are set): few atoms or filters,
